@@ -1,0 +1,56 @@
+"""Gap-free, duplicate-free document numbers per type and year (SYS-2).
+
+``next_number`` must run inside the transaction that creates the document: the counter row is
+locked (``select_for_update``; on SQLite the IMMEDIATE transaction already holds the write
+lock), incremented, and released at commit. A rollback undoes the increment, so failed
+transactions consume no number. The document table keeps a UNIQUE constraint as the last line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from neiqin.core.models import NumberCounter, NumberSeries
+
+# Defaults; admins may change prefixes in NumberSeries. Later issues add their series here.
+DEFAULT_SERIES: dict[str, tuple[str, str]] = {
+    "customer": ("客户", "KH"),
+    "quotation": ("报价单", "BJ"),
+    "contract": ("合同", "HT"),
+    "order": ("销售订单", "XS"),
+    "delivery": ("发货单", "FH"),
+    "invoice": ("发票申请", "FP"),
+    "payment": ("回款", "HK"),
+    "statement": ("对账单", "DZ"),
+    "return": ("退货单", "TH"),
+}
+
+
+def _series(code: str) -> NumberSeries:
+    series = NumberSeries.objects.filter(code=code).first()
+    if series is None:
+        name, prefix = DEFAULT_SERIES.get(code, (code, code.upper()[:4]))
+        series, _ = NumberSeries.objects.get_or_create(code=code, defaults={"name": name, "prefix": prefix})
+    return series
+
+
+def next_number(*, series: str, on: dt.date | None = None) -> str:
+    """Hand out the next number of ``series`` for the year of ``on`` (default: today, Shanghai)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_number must be called inside the transaction that creates the document")
+    year = (on or timezone.localdate()).year
+    config = _series(series)
+    counter = NumberCounter.objects.select_for_update().filter(series=series, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                NumberCounter.objects.create(series=series, year=year, last_value=0)
+        except IntegrityError:
+            pass  # another transaction created it first; lock theirs below
+        counter = NumberCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last_value += 1
+    counter.save(update_fields=["last_value"])
+    return f"{config.prefix}{year}-{counter.last_value:0{config.padding}d}"
