@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
 from neiqin.core.config import database_from_url, ensure_secret_file
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -132,7 +131,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = NEIQIN_HOME / "static"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": NEIQIN_HOME / "files"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": NEIQIN_HOME / "files"},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if PRODUCTION

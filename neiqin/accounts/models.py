@@ -27,7 +27,11 @@ class Team(models.Model):
     name = models.CharField(_("名称"), max_length=60, unique=True)
     region = models.ForeignKey(Region, verbose_name=_("大区"), null=True, blank=True, on_delete=models.SET_NULL)
     manager = models.ForeignKey(
-        "accounts.User", verbose_name=_("负责人"), null=True, blank=True, on_delete=models.SET_NULL,
+        "accounts.User",
+        verbose_name=_("负责人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="managed_teams",
     )
 

@@ -34,13 +34,24 @@ def _check_roles(role_codes: Iterable[str]) -> list[str]:
     codes = list(dict.fromkeys(role_codes))
     unknown = [c for c in codes if c not in Role.values]
     if unknown:
-        raise ValidationFailed(_("未知角色：%(roles)s") % {"roles": ", ".join(unknown)}, extra={"fields": {"roles": unknown}})
+        raise ValidationFailed(
+            _("未知角色：%(roles)s") % {"roles": ", ".join(unknown)}, extra={"fields": {"roles": unknown}}
+        )
     return codes
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, display_name: str = "", role_codes: Iterable[str] = (),
-                team: Team | None = None, email: str = "", by: Any = None, check_password: bool = True) -> User:
+def user_create(
+    *,
+    username: str,
+    password: str,
+    display_name: str = "",
+    role_codes: Iterable[str] = (),
+    team: Team | None = None,
+    email: str = "",
+    by: Any = None,
+    check_password: bool = True,
+) -> User:
     """Create a login with roles; the password is validated unless the caller is seeding demo data."""
     username = username.strip()
     if not username:
@@ -60,8 +71,12 @@ def user_create(*, username: str, password: str, display_name: str = "", role_co
     user.save()
     roles_ensure()
     user.groups.set(Group.objects.filter(name__in=codes))
-    audit.record(action="accounts.user.created", obj=user, by=by,
-                 changes={"roles": [None, sorted(codes)], "team": [None, team.pk if team else None]})
+    audit.record(
+        action="accounts.user.created",
+        obj=user,
+        by=by,
+        changes={"roles": [None, sorted(codes)], "team": [None, team.pk if team else None]},
+    )
     return user
 
 

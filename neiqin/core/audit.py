@@ -70,8 +70,9 @@ def _protect(label: str, changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
     return protected
 
 
-def _event(*, action: str, obj: models.Model, by: Any, changes: dict[str, list[Any]] | None,
-           data: dict[str, Any] | None) -> Event:
+def _event(
+    *, action: str, obj: models.Model, by: Any, changes: dict[str, list[Any]] | None, data: dict[str, Any] | None
+) -> Event:
     ctx = context.current()
     label = obj._meta.label_lower
     return Event(
@@ -88,16 +89,47 @@ def _event(*, action: str, obj: models.Model, by: Any, changes: dict[str, list[A
     )
 
 
-def record(*, action: str, obj: models.Model, by: Any, changes: dict[str, list[Any]] | None = None,
-           data: dict[str, Any] | None = None) -> Event:
+def record(
+    *,
+    action: str,
+    obj: models.Model,
+    by: Any,
+    changes: dict[str, list[Any]] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
     """Write one audit event in the caller's transaction."""
     event = _event(action=action, obj=obj, by=by, changes=changes, data=data)
     event.save(force_insert=True)
     return event
 
 
-def bulk_create_audited(model: type[models.Model], objs: list[models.Model], *, action: str, by: Any,
-                        fields: Sequence[str], batch_size: int = 2000) -> list[models.Model]:
+def record_collection(*, action: str, model: type[models.Model], by: Any, data: dict[str, Any]) -> Event:
+    """An event about many rows at once (an export, a search over the archive)."""
+    ctx = context.current()
+    event = Event(
+        action=action,
+        actor=by if getattr(by, "pk", None) else None,
+        object_type=model._meta.label_lower,
+        object_id="*",
+        object_repr=str(model._meta.verbose_name_plural),
+        data=data,
+        request_id=ctx.request_id,
+        ip=ctx.ip,
+        channel=ctx.channel,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def bulk_create_audited(
+    model: type[models.Model],
+    objs: list[models.Model],
+    *,
+    action: str,
+    by: Any,
+    fields: Sequence[str],
+    batch_size: int = 2000,
+) -> list[models.Model]:
     """The one door for bulk inserts of audited models: rows and their events in one go."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("bulk_create_audited must run inside a transaction")
@@ -105,8 +137,7 @@ def bulk_create_audited(model: type[models.Model], objs: list[models.Model], *, 
     if created and created[0].pk is None:  # backends without RETURNING: fetch ids back
         raise RuntimeError("bulk_create did not return primary keys")
     events = [
-        _event(action=action, obj=o, by=by, changes={k: [None, v] for k, v in snapshot(o, fields).items()},
-               data=None)
+        _event(action=action, obj=o, by=by, changes={k: [None, v] for k, v in snapshot(o, fields).items()}, data=None)
         for o in created
     ]
     Event.objects.bulk_create(events, batch_size=batch_size)

@@ -47,10 +47,7 @@ def database_from_url(url: str | None, home: Path) -> dict[str, Any]:
                 "timeout": 20,
                 "transaction_mode": "IMMEDIATE",
                 "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=FULL;"
-                    "PRAGMA foreign_keys=ON;"
-                    "PRAGMA busy_timeout=20000;"
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=FULL;PRAGMA foreign_keys=ON;PRAGMA busy_timeout=20000;"
                 ),
             },
             "TEST": {"NAME": os.environ.get("NEIQIN_TEST_SQLITE_NAME") or str(home / "test.sqlite3")},

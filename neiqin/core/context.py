@@ -13,13 +13,13 @@ class RequestContext:
     channel: str = "system"  # web, api, cli, job, import
 
 
-_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "neiqin_request_context", default=RequestContext()
-)
+_DEFAULT = RequestContext()
+_current: contextvars.ContextVar[RequestContext] = contextvars.ContextVar("neiqin_request_context")
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get(_DEFAULT)
+
 
 
 def bind(ctx: RequestContext) -> contextvars.Token[RequestContext]:

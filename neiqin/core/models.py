@@ -16,7 +16,11 @@ class Event(models.Model):
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     action = models.CharField(_("动作"), max_length=80, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     object_type = models.CharField(_("对象类型"), max_length=60)
@@ -49,6 +53,9 @@ class AuditGuard(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return "audit guard"
 
 
 class NumberSeries(models.Model):

@@ -45,8 +45,7 @@ class Transitions:
             )
         if not self.can(current, target):
             raise InvalidTransition(
-                _("不能从“%(current)s”变为“%(target)s”。") % {
-                    "current": self._label(current), "target": self._label(target)
-                },
+                _("不能从“%(current)s”变为“%(target)s”。")
+                % {"current": self._label(current), "target": self._label(target)},
                 extra={"current": current, "target": target},
             )

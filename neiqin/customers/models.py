@@ -71,15 +71,25 @@ class Customer(models.Model):
     credit_limit = models.DecimalField(
         _("信用额度"), max_digits=14, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(0)]
     )
-    payment_mode = models.CharField(_("结算方式"), max_length=10, choices=PaymentMode.choices, default=PaymentMode.PREPAY)
+    payment_mode = models.CharField(
+        _("结算方式"), max_length=10, choices=PaymentMode.choices, default=PaymentMode.PREPAY
+    )
     payment_term_days = models.PositiveSmallIntegerField(_("账期天数"), default=0)
 
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("负责业务员"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="owned_customers",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责业务员"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_customers",
     )
     team = models.ForeignKey(
-        "accounts.Team", verbose_name=_("所属团队"), null=True, blank=True, on_delete=models.SET_NULL,
+        "accounts.Team",
+        verbose_name=_("所属团队"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="customers",
     )
     assigned_at = models.DateTimeField(_("分配时间"), null=True, blank=True)

@@ -28,8 +28,15 @@ class Command(BaseCommand):
         if password is None:
             password = getpass.getpass("Password: ")
         try:
-            user = user_create(username=username, password=password, display_name=name, role_codes=role,
-                               team=team_obj, email=email, by=None)
+            user = user_create(
+                username=username,
+                password=password,
+                display_name=name,
+                role_codes=role,
+                team=team_obj,
+                email=email,
+                by=None,
+            )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(f"created {user.username} ({', '.join(role) or 'no role'})")

@@ -1,0 +1,197 @@
+"""Scoped reads of customer files. Every page, API operation, export and search uses these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from neiqin.accounts.roles import CAN_CLAIM_FROM_POOL, Scope
+from neiqin.accounts.scoping import customer_scope, has_role, team_ids
+from neiqin.core import crypto
+from neiqin.core.errors import NotFound, ValidationFailed
+from neiqin.core.identifiers import normalize_phone
+from neiqin.core.pinyin import is_pinyin_query
+from neiqin.customers.models import AccessGrant, Contact, Customer
+
+
+def _granted_ids(user: Any) -> QuerySet[AccessGrant]:
+    now = timezone.now()
+    return (
+        AccessGrant.objects.filter(user=user, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values("customer_id")
+    )
+
+
+def customer_visible_q(user: Any) -> Q | None:
+    """The row filter for ``user``; None means nothing is visible."""
+    scope = customer_scope(user)
+    if scope == Scope.ALL:
+        return Q()
+    if scope == Scope.NONE:
+        return None
+    grants = Q(pk__in=_granted_ids(user))
+    if scope == Scope.TEAM:
+        teams = team_ids(user)
+        return Q(owner=user) | Q(team_id__in=teams) | Q(owner__team_id__in=teams) | grants
+    return Q(owner=user) | grants
+
+
+def customer_queryset(*, user: Any) -> QuerySet[Customer]:
+    q = customer_visible_q(user)
+    if q is None:
+        return Customer.objects.none()
+    return Customer.objects.filter(q).select_related("owner", "team", "region")
+
+
+def customer_get_for_user(*, user: Any, pk: Any) -> Customer:
+    """A customer inside the user's scope; anything else is "not found" (no existence leak)."""
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("客户不存在或无权查看。")) from None
+    customer = customer_queryset(user=user).filter(pk=pk_int).first()
+    if customer is None:
+        raise NotFound(_("客户不存在或无权查看。"))
+    return customer
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    q: str = ""
+    stage: str = ""
+    grade: str = ""
+    kind: str = ""
+    industry: str = ""
+    scale: str = ""
+    potential: str = ""
+    source: str = ""
+    province: str = ""
+    region: int | None = None
+    owner: int | None = None
+    team: int | None = None
+    is_vip: bool | None = None
+    pool: bool | None = None
+    follow_up_due: bool | None = None
+    sort: str = "-created_at"
+
+
+SORTS = {
+    "name": ("name_normalized", "id"),
+    "-name": ("-name_normalized", "-id"),
+    "code": ("code",),
+    "-code": ("-code",),
+    "created_at": ("created_at", "id"),
+    "-created_at": ("-created_at", "-id"),
+    "grade": ("grade", "name_normalized"),
+    "-grade": ("-grade", "name_normalized"),
+    "next_contact_on": ("next_contact_on", "id"),
+    "-next_contact_on": ("-next_contact_on", "-id"),
+    "credit_limit": ("credit_limit", "id"),
+    "-credit_limit": ("-credit_limit", "-id"),
+}
+
+
+def search_q(q: str) -> Q:
+    """Name, short name, pinyin initials or full pinyin, code, credit code, contact name, phone."""
+    q = q.strip()
+    if not q:
+        return Q()
+    cond = Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__iexact=q) | Q(contacts__name=q)
+    if is_pinyin_query(q):
+        lowered = q.lower()
+        cond |= Q(search_initials__contains=lowered) | Q(search_pinyin__contains=lowered)
+    compact = q.replace(" ", "").upper()
+    if len(compact) == 18 and compact.isalnum():
+        cond |= Q(credit_code=compact)
+    digits = "".join(ch for ch in q if ch.isdigit())
+    if len(digits) >= 7 and len(digits) == len(q.replace("-", "").replace(" ", "").lstrip("+")):
+        try:
+            phone = normalize_phone(q)
+        except Exception:  # noqa: BLE001 - not a phone number after all: no phone condition
+            phone = ""
+        if phone:
+            index = crypto.blind_index(phone, purpose="phone")
+            contact_hits = Contact.objects.filter(Q(mobile_index=index) | Q(phone_index=index)).values("customer_id")
+            cond |= Q(phone_index=index) | Q(pk__in=contact_hits)
+    return cond
+
+
+def customer_list(*, user: Any, filters: CustomerFilters) -> QuerySet[Customer]:
+    qs = customer_queryset(user=user)
+    if filters.pool is True:
+        qs = qs.filter(owner__isnull=True)
+    elif filters.pool is False:
+        qs = qs.filter(owner__isnull=False)
+    exact = {
+        "stage": filters.stage,
+        "grade": filters.grade,
+        "kind": filters.kind,
+        "industry": filters.industry,
+        "scale": filters.scale,
+        "potential": filters.potential,
+        "source": filters.source,
+        "province": filters.province,
+    }
+    qs = qs.filter(**{k: v for k, v in exact.items() if v})
+    if filters.region:
+        qs = qs.filter(region_id=filters.region)
+    if filters.owner:
+        qs = qs.filter(owner_id=filters.owner)
+    if filters.team:
+        qs = qs.filter(team_id=filters.team)
+    if filters.is_vip is not None:
+        qs = qs.filter(is_vip=filters.is_vip)
+    if filters.follow_up_due:
+        qs = qs.filter(next_contact_on__lte=timezone.localdate())
+    if filters.q:
+        qs = qs.filter(pk__in=Customer.objects.filter(search_q(filters.q)).values("pk"))
+    if filters.sort not in SORTS:
+        raise ValidationFailed(
+            _("不支持的排序方式：%(sort)s") % {"sort": filters.sort}, extra={"fields": {"sort": [filters.sort]}}
+        )
+    return qs.order_by(*SORTS[filters.sort])
+
+
+def pool_list(*, user: Any, q: str = "") -> QuerySet[Customer]:
+    """The shared pool (公海): visible to those who may claim, and to full-scope roles."""
+    if not (has_role(user, CAN_CLAIM_FROM_POOL) or customer_scope(user) == Scope.ALL):
+        return Customer.objects.none()
+    qs = Customer.objects.filter(owner__isnull=True).select_related("region")
+    if q:
+        qs = qs.filter(pk__in=Customer.objects.filter(search_q(q)).values("pk"))
+    return qs.order_by("-pooled_at", "-id")
+
+
+def pool_get_for_user(*, user: Any, pk: Any) -> Customer:
+    try:
+        return pool_list(user=user).get(pk=int(pk))
+    except (Customer.DoesNotExist, TypeError, ValueError):
+        raise NotFound(_("公海中没有这个客户，可能已被他人领取。")) from None
+
+
+def find_by_phone(*, user: Any, phone: str) -> QuerySet[Customer]:
+    """Exact lookup of a caller's number (call log): customer phone or any contact's phone."""
+    normalized = normalize_phone(phone)
+    index = crypto.blind_index(normalized, purpose="phone")
+    contact_hits = Contact.objects.filter(Q(mobile_index=index) | Q(phone_index=index)).values("customer_id")
+    return customer_queryset(user=user).filter(Q(phone_index=index) | Q(pk__in=contact_hits))
+
+
+def contacts_for(*, customer: Customer) -> QuerySet[Contact]:
+    return customer.contacts.all()
+
+
+def handover_overdue(*, user: Any) -> QuerySet[Customer]:
+    """Assigned but not acknowledged within the deadline."""
+    return customer_queryset(user=user).filter(
+        owner__isnull=False, acknowledged_at__isnull=True, handover_due_at__lt=timezone.now()
+    )
+
+
+def follow_ups_due(*, user: Any) -> QuerySet[Customer]:
+    return customer_queryset(user=user).filter(next_contact_on__lte=timezone.localdate()).order_by("next_contact_on")
