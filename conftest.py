@@ -41,8 +41,15 @@ def build_cast() -> Cast:
     team_b = Team.objects.create(name="郑州二组", region=region)
 
     def make(username: str, role: str, team: Team | None = None) -> User:
-        return user_create(username=username, password="demo1234", display_name=username, role_codes=[role],
-                           team=team, by=None, check_password=False)
+        return user_create(
+            username=username,
+            password="demo1234",
+            display_name=username,
+            role_codes=[role],
+            team=team,
+            by=None,
+            check_password=False,
+        )
 
     cast = Cast(
         admin=make("admin", Role.ADMIN),

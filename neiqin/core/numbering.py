@@ -54,3 +54,31 @@ def next_number(*, series: str, on: dt.date | None = None) -> str:
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
     return f"{config.prefix}{year}-{counter.last_value:0{config.padding}d}"
+
+
+def reserve_numbers(*, series: str, count: int, on: dt.date | None = None) -> list[str]:
+    """Hand out ``count`` consecutive numbers of ``series`` at once (imports: one lock, one UPDATE).
+
+    Same guarantees as :func:`next_number`: the counter row is locked for the rest of the
+    caller's transaction and a rollback returns the whole block, so numbers stay gap-free.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reserve_numbers must be called inside the transaction that creates the documents")
+    if count < 0:
+        raise ValueError("count must be >= 0")
+    if count == 0:
+        return []
+    year = (on or timezone.localdate()).year
+    config = _series(series)
+    counter = NumberCounter.objects.select_for_update().filter(series=series, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                NumberCounter.objects.create(series=series, year=year, last_value=0)
+        except IntegrityError:
+            pass  # another transaction created it first; lock theirs below
+        counter = NumberCounter.objects.select_for_update().get(series=series, year=year)
+    first = counter.last_value + 1
+    counter.last_value += count
+    counter.save(update_fields=["last_value"])
+    return [f"{config.prefix}{year}-{value:0{config.padding}d}" for value in range(first, counter.last_value + 1)]

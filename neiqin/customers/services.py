@@ -391,7 +391,13 @@ def customer_create(
 
 
 def _locked(customer: Customer) -> Customer:
+    """The current row, locked: rules are checked on it, never on the caller's (maybe stale) copy."""
     return Customer.objects.select_for_update().select_related("owner").get(pk=customer.pk)
+
+
+def _require_edit(by: Any, customer: Customer) -> None:
+    if not rules.can_edit(by, customer):
+        raise PermissionDenied(_("您不能修改这个客户的资料。"))
 
 
 @transaction.atomic
@@ -399,9 +405,8 @@ def customer_update(
     *, customer: Customer, fields: dict[str, Any], by: Any, expected_version: int | None = None
 ) -> Customer:
     """Change editable fields. ``expected_version`` refuses a save based on a stale copy."""
-    if not rules.can_edit(by, customer):
-        raise PermissionDenied(_("您不能修改这个客户的资料。"))
     current = _locked(customer)
+    _require_edit(by, current)
     if expected_version is not None and current.version != expected_version:
         last = audit.history(current).first()
         who = str(last.actor) if last and last.actor else _("其他用户")
@@ -443,9 +448,8 @@ def customer_update(
 @transaction.atomic
 def customer_set_stage(*, customer: Customer, stage: str, by: Any, reason: str = "") -> Customer:
     """Move along 潜在 → 意向 → 签约 / 流失. Lost needs the reason (未成交原因, CUS-10)."""
-    if not rules.can_edit(by, customer):
-        raise PermissionDenied(_("您不能修改这个客户的资料。"))
     current = _locked(customer)
+    _require_edit(by, current)
     if stage not in Stage.values:
         raise ValidationFailed(_("无效的合作阶段：%(value)s") % {"value": stage})
     STAGE_TRANSITIONS.check(current.stage, stage)
@@ -617,9 +621,8 @@ def pool_auto_return(*, now: dt.datetime | None = None, days: int | None = None)
 @transaction.atomic
 def customer_record_contact(*, customer: Customer, by: Any, next_contact_on: dt.date | None = None) -> Customer:
     """A follow-up happened (call, visit): stamp it and schedule the next regular visit by grade."""
-    if not rules.can_edit(by, customer):
-        raise PermissionDenied(_("您不能修改这个客户的资料。"))
     current = _locked(customer)
+    _require_edit(by, current)
     current.last_contact_at = timezone.now()
     current.next_contact_on = next_contact_on or (
         timezone.localdate() + dt.timedelta(days=REVISIT_DAYS[Grade(current.grade)])
@@ -711,8 +714,13 @@ def _demote_other_primaries(*, customer: Customer, keep: Contact, by: Any) -> No
     for other in customer.contacts.exclude(pk=keep.pk).filter(is_primary=True):
         other.is_primary = False
         other.save(update_fields=["is_primary", "updated_at"])
-        audit.record(action="customers.contact.updated", obj=other, by=by, changes={"is_primary": [True, False]},
-                     data={"customer": customer.pk})
+        audit.record(
+            action="customers.contact.updated",
+            obj=other,
+            by=by,
+            changes={"is_primary": [True, False]},
+            data={"customer": customer.pk},
+        )
 
 
 def _contact_insert(*, customer: Customer, cleaned: dict[str, Any], by: Any) -> Contact:
@@ -733,20 +741,17 @@ def _contact_insert(*, customer: Customer, cleaned: dict[str, Any], by: Any) -> 
 
 @transaction.atomic
 def contact_create(*, customer: Customer, fields: dict[str, Any], by: Any) -> Contact:
-    if not rules.can_edit(by, customer):
-        raise PermissionDenied(_("您不能修改这个客户的资料。"))
+    current = _locked(customer)
+    _require_edit(by, current)
     cleaned = clean_contact_fields(fields)
-    _locked(customer)
-    return _contact_insert(customer=customer, cleaned=cleaned, by=by)
+    return _contact_insert(customer=current, cleaned=cleaned, by=by)
 
 
 @transaction.atomic
 def contact_update(*, contact: Contact, fields: dict[str, Any], by: Any) -> Contact:
-    customer = contact.customer
-    if not rules.can_edit(by, customer):
-        raise PermissionDenied(_("您不能修改这个客户的资料。"))
+    customer = _locked(contact.customer)
+    _require_edit(by, customer)
     cleaned = clean_contact_fields(fields, partial=True)
-    _locked(customer)
     current = Contact.objects.select_for_update().get(pk=contact.pk)
     before = audit.snapshot(current, CONTACT_FIELDS)
     for name, value in cleaned.items():
@@ -773,9 +778,8 @@ def contact_update(*, contact: Contact, fields: dict[str, Any], by: Any) -> Cont
 
 @transaction.atomic
 def contact_delete(*, contact: Contact, by: Any) -> None:
-    customer = contact.customer
-    if not rules.can_edit(by, customer):
-        raise PermissionDenied(_("您不能修改这个客户的资料。"))
+    customer = _locked(contact.customer)
+    _require_edit(by, customer)
     audit.record(
         action="customers.contact.deleted",
         obj=contact,
@@ -802,8 +806,8 @@ def key_date_add(
 ) -> KeyDate:
     from neiqin.customers.choices import KEY_DATE_LEAD_DAYS
 
-    if not rules.can_edit(by, customer):
-        raise PermissionDenied(_("您不能修改这个客户的资料。"))
+    customer = _locked(customer)
+    _require_edit(by, customer)
     if kind not in KeyDateKind.values:
         raise ValidationFailed(_("无效的日期类型：%(value)s") % {"value": kind})
     if not isinstance(date, dt.date):

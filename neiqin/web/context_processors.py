@@ -5,14 +5,29 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from neiqin.accounts.scoping import roles
+from neiqin.accounts.roles import CAN_CLAIM_FROM_POOL, Scope
+from neiqin.accounts.scoping import customer_scope, has_role, roles
+from neiqin.customers import rules
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
+    """Company name, the user's roles, the unread badge and which navbar items to show."""
     user = getattr(request, "user", None)
     unread = 0
     role_codes: frozenset[str] = frozenset()
+    nav: dict[str, bool] = {}
     if user is not None and user.is_authenticated:
         role_codes = roles(user)
         unread = user.notifications.filter(read_at__isnull=True).count()
-    return {"company_name": settings.NEIQIN_COMPANY_NAME, "user_roles": role_codes, "unread_count": unread}
+        scope = customer_scope(user)
+        nav = {
+            "customers": scope != Scope.NONE,
+            "pool": has_role(user, CAN_CLAIM_FROM_POOL) or scope == Scope.ALL,
+            "import": rules.can_import(user),
+        }
+    return {
+        "company_name": settings.NEIQIN_COMPANY_NAME,
+        "user_roles": role_codes,
+        "unread_count": unread,
+        "nav": nav,
+    }

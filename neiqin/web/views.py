@@ -1,6 +1,35 @@
+"""The shell: login/logout, the role-based home page (工作台), profile (个人设置), inbox (通知)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from neiqin.accounts import services as account_services
+from neiqin.accounts.roles import Role
+from neiqin.accounts.scoping import roles
+from neiqin.core.errors import DomainError
+from neiqin.core.notifications import notifications_mark_read
+from neiqin.customers import selectors
+from neiqin.customers.choices import Stage
+from neiqin.customers.models import Customer
+from neiqin.web.forms import LoginForm, NeiqinPasswordChangeForm, TokenCreateForm
+
+HOME_LIST_LIMIT = 20
+NOTIFICATIONS_PER_PAGE = 30
 
 
 @require_GET
@@ -13,3 +42,198 @@ def healthz(request):
     except Exception as exc:  # noqa: BLE001 - health check reports any database failure
         return JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": db, "engine": connection.vendor})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("web:login")
+
+
+# ---- home (工作台) -------------------------------------------------------------------------------
+
+
+def _clerk_desk(user: Any) -> dict[str, Any]:
+    overdue = selectors.handover_overdue(user=user).order_by("handover_due_at", "id")
+    due = selectors.follow_ups_due(user=user)
+    recent = selectors.customer_queryset(user=user).order_by("-created_at", "-id")
+    return {
+        "overdue": list(overdue[:HOME_LIST_LIMIT]),
+        "overdue_count": overdue.count(),
+        "due": list(due[:HOME_LIST_LIMIT]),
+        "due_count": due.count(),
+        "recent": list(recent[:10]),
+    }
+
+
+def _sales_desk(user: Any) -> dict[str, Any]:
+    mine = selectors.customer_queryset(user=user).filter(owner=user)
+    due = selectors.follow_ups_due(user=user).filter(owner=user)
+    return {
+        "awaiting": list(mine.filter(acknowledged_at__isnull=True).order_by("handover_due_at", "id")),
+        "due": list(due[:HOME_LIST_LIMIT]),
+        "due_count": due.count(),
+        "mine_count": mine.count(),
+        "pool_size": selectors.pool_list(user=user).count(),
+    }
+
+
+def _stage_overview(user: Any, *, by_owner: bool) -> dict[str, Any]:
+    """Counts by stage per team (GM) or per salesperson (manager), for a table and a bar chart."""
+    group = "owner" if by_owner else "team"
+    name_fields = ("owner__display_name", "owner__username") if by_owner else ("team__name",)
+    rows = (
+        selectors.customer_queryset(user=user)
+        .order_by()
+        .values(group, *name_fields, "stage")
+        .annotate(count=Count("id"))
+    )
+    stages = list(Stage)
+    matrix: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        label = next((row[f] for f in name_fields if row[f]), None) or _("公海（未分配）")
+        entry = matrix.setdefault(row[group], {"label": label, "counts": dict.fromkeys(stages, 0)})
+        entry["counts"][row["stage"]] = row["count"]
+    groups = sorted(matrix.values(), key=lambda e: (-sum(e["counts"].values()), str(e["label"])))
+    table = [
+        {"label": g["label"], "counts": [g["counts"][s] for s in stages], "total": sum(g["counts"].values())}
+        for g in groups
+    ]
+    totals = [sum(g["counts"][s] for g in groups) for s in stages]
+    chart = {
+        "categories": [str(g["label"]) for g in groups],
+        "series": [{"name": str(s.label), "data": [g["counts"][s] for g in groups]} for s in stages],
+    }
+    return {
+        "group_label": _("业务员") if by_owner else _("团队"),
+        "stages": [s.label for s in stages],
+        "table": table,
+        "totals": totals,
+        "grand_total": sum(totals),
+        "chart": chart,
+    }
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    role_codes = roles(user)
+    context: dict[str, Any] = {}
+    if role_codes & {Role.CLERK, Role.ADMIN}:
+        context["clerk_desk"] = _clerk_desk(user)
+    if Role.SALESPERSON in role_codes:
+        context["sales_desk"] = _sales_desk(user)
+    if role_codes & {Role.GM, Role.DEPUTY_GM, Role.FINANCE}:
+        context["overview"] = _stage_overview(user, by_owner=False)
+    elif Role.SALES_MANAGER in role_codes:
+        context["overview"] = _stage_overview(user, by_owner=True)
+    return render(request, "web/home.html", context)
+
+
+# ---- profile (个人设置) ----------------------------------------------------------------------------
+
+
+def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "tokens": request.user.api_tokens.all(),
+        "token_form": TokenCreateForm(),
+        "password_form": NeiqinPasswordChangeForm(user=request.user),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/profile.html", _profile_context(request))
+
+
+@method_decorator(login_required, name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view: checks the old password, validates, keeps this session (update_session_auth_hash)."""
+
+    form_class = NeiqinPasswordChangeForm
+    template_name = "web/profile.html"
+    success_url = reverse_lazy("web:profile")
+    http_method_names = ["post"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        return _profile_context(self.request, password_form=context["form"])
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        response.status_code = 422
+        return response
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("密码已修改。"))
+        return response
+
+
+@never_cache
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    """Show the plain token once, in this response only (never stored, never redirected with)."""
+    form = TokenCreateForm(request.POST)
+    if not form.is_valid():
+        return render(request, "web/profile.html", _profile_context(request, token_form=form), status=422)
+    token, plain = account_services.token_create(user=request.user, name=form.cleaned_data["name"], by=request.user)
+    return render(request, "web/profile.html", _profile_context(request, new_token=token, new_token_plain=plain))
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        account_services.token_revoke(user=request.user, token_id=token_id, by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("令牌已撤销，使用它的程序将无法再访问。"))
+    return redirect("web:profile")
+
+
+# ---- notifications (通知) --------------------------------------------------------------------------
+
+
+def _object_url(notification: Any) -> str:
+    if notification.object_type == Customer._meta.label_lower and notification.object_id:
+        return reverse("web:customers:detail", args=[notification.object_id])
+    return ""
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    show = request.GET.get("show", "")
+    qs = request.user.notifications.all()
+    if show == "unread":
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    for item in page.object_list:
+        item.url = _object_url(item)
+    return render(request, "web/notifications.html", {"page": page, "show": show})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark the posted ids read (or all unread); then follow ``open`` to the object if given."""
+    ids = [int(v) for v in request.POST.getlist("ids") if v.isdigit()]
+    mark_all = request.POST.get("all") == "1"
+    count = notifications_mark_read(user=request.user, ids=None if mark_all else ids)
+    opened = request.user.notifications.filter(pk__in=ids[:1]).first() if request.POST.get("open") else None
+    if opened is not None and _object_url(opened):
+        return redirect(_object_url(opened))
+    if mark_all:
+        messages.success(request, _("已将 %(count)s 条通知标为已读。") % {"count": count})
+    return redirect(reverse("web:notifications") + ("?show=unread" if request.POST.get("show") == "unread" else ""))

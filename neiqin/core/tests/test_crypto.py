@@ -73,9 +73,20 @@ def test_canary_phone_never_reaches_the_database_files_or_logs(cast):
         assert pg_dump, "pg_dump is installed by scripts/setup.sh --test"
         db = settings.DATABASES["default"]
         dump = subprocess.run(
-            [pg_dump, "-h", db["HOST"] or "127.0.0.1", "-p", str(db["PORT"] or 5432), "-U", db["USER"] or "postgres",
-             "-d", db["NAME"], "--data-only"],
-            capture_output=True, check=True,
+            [
+                pg_dump,
+                "-h",
+                db["HOST"] or "127.0.0.1",
+                "-p",
+                str(db["PORT"] or 5432),
+                "-U",
+                db["USER"] or "postgres",
+                "-d",
+                db["NAME"],
+                "--data-only",
+            ],
+            capture_output=True,
+            check=True,
         ).stdout
         assert b"core_event" in dump or b"customers_customer" in dump
         assert CANARY.encode() not in dump

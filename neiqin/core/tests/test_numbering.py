@@ -84,8 +84,9 @@ def test_eight_processes_get_gap_free_unique_numbers_with_failures():
 def test_concurrent_customer_creation_gives_distinct_codes(cast):
     start_at = time.time() + 2.0
     users = ["clerk", "sales1", "sales2", "manager"] * 2
-    results = run_processes(create_customers, [(u, f"{connection.vendor}{i}", 10, start_at) for i, u in
-                                                enumerate(users)])
+    results = run_processes(
+        create_customers, [(u, f"{connection.vendor}{i}", 10, start_at) for i, u in enumerate(users)]
+    )
     codes = [c for r in results for c in r["codes"]]
     assert [e for r in results for e in r["errors"]] == []
     assert len(codes) == 80
