@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "neiqin.accounts",
     "neiqin.customers",
     "neiqin.web",
+    "neiqin.demo",
 ]
 
 MIDDLEWARE = [

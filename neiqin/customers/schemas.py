@@ -11,8 +11,6 @@ Output carries money as strings with two decimals. Lists and pool rows carry no 
 audited (CUS-4).
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 import unicodedata
@@ -82,7 +80,7 @@ PotentialIn = choice(Potential.values, blank=True)
 GradeIn = choice(Grade.values)
 SourceIn = choice(Source.values, blank=True)
 PaymentModeIn = choice(PaymentMode.values)
-StageIn = choice(Stage.values)
+StageChoice = choice(Stage.values)
 SortIn = choice(list(SORTS))
 
 
@@ -245,8 +243,8 @@ class ReleaseIn(InputSchema):
     reason: text(200, min_length=1)
 
 
-class StageIn(InputSchema):
-    stage: StageIn
+class StageChangeIn(InputSchema):
+    stage: StageChoice
     reason: text(4000) = ""
 
 

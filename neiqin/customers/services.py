@@ -392,7 +392,7 @@ def customer_create(
 
 def _locked(customer: Customer) -> Customer:
     """The current row, locked: rules are checked on it, never on the caller's (maybe stale) copy."""
-    return Customer.objects.select_for_update().select_related("owner").get(pk=customer.pk)
+    return Customer.objects.select_for_update(of=("self",)).select_related("owner").get(pk=customer.pk)
 
 
 def _require_edit(by: Any, customer: Customer) -> None:
