@@ -84,14 +84,21 @@ class ErrorLog:
         self.column_names = dict(column_names)
         self.limit = limit
         self.items: list[RowError] = []
-        self.error_rows = 0
         self.total = 0
+        self._rows: set[int] = set()
+
+    @property
+    def error_rows(self) -> int:
+        """How many rows have at least one error (``ImportBatch.error_count``)."""
+        return len(self._rows)
 
     def for_row(self, number: int) -> RowErrors:
         return RowErrors(self, number)
 
     def add(self, row: int, column: str, message: Message) -> None:
+        """Record an error of ``row``; ``column`` is a field key (shown as the file's header)."""
         self.total += 1
+        self._rows.add(row)
         if len(self.items) < self.limit:
             text = message() if callable(message) else message
             self.items.append(RowError(row, self.column_names.get(column, column), str(text)))
@@ -112,8 +119,6 @@ class RowErrors:
 
     def add(self, column: str, message: Message) -> None:
         """``column`` is a field key (shown as the file's header) or "" for the whole row."""
-        if self.count == 0:
-            self.log.error_rows += 1
         self.count += 1
         self.log.add(self.number, column, message)
 
@@ -257,7 +262,9 @@ def commit(importer: Importer, *, batch_id: int, by: Any, hook: Hook | None = No
     except IntegrityError:
         _refuse_if_committed(importer.kind, batch.file_sha256, exclude=batch.pk)
         raise Conflict(
-            _("导入时发现其他人刚刚录入了相同的数据（例如相同的统一社会信用代码），本次没有导入任何数据。请重新上传文件检查后再导入。"),
+            _(
+                "导入时发现其他人刚刚录入了相同的数据（例如相同的统一社会信用代码），本次没有导入任何数据。请重新上传文件检查后再导入。"
+            ),
             code="import_conflict",
         )
     _delete_file(locked.pk)

@@ -258,7 +258,7 @@ def _csv_rows(data: bytes, encoding: str) -> NumberedRows:
     """Records numbered from 1 as Excel shows them (a quoted line break does not add a row)."""
     text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
     # strict: an unbalanced quote is an error, not the rest of the file swallowed into one cell.
-    reader = csv.reader(text)
+    reader = csv.reader(text, strict=True)
     number = 0
     try:
         for number, record in enumerate(reader, start=1):

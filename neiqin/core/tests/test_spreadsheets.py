@@ -548,6 +548,15 @@ def test_read_csv_in_chinese_encodings(encoding):
     ]
 
 
+def test_read_csv_prefers_utf8_when_the_bytes_are_also_valid_gb18030():
+    data = "名称\r\n华东五金\r\n".encode()
+    assert data.decode("gb18030") != "名称\r\n华东五金\r\n"  # mojibake if decoded the wrong way
+
+    table = read_table(data=data, kind="csv")
+
+    assert (table.headers, list(table.rows)) == (["名称"], [Row(2, ["华东五金"])])
+
+
 def test_read_csv_keeps_extra_cells_and_drops_trailing_blanks():
     table = read_table(data=b"a,b\r\n1,2,3\r\n4,5,,\r\n", kind="csv")
 
