@@ -140,6 +140,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
+        "role_labels": [Role(code).label for code in sorted(roles(request.user))],
         "tokens": request.user.api_tokens.all(),
         "token_form": TokenCreateForm(),
         "password_form": NeiqinPasswordChangeForm(user=request.user),

@@ -76,6 +76,7 @@ def test_every_operation_on_an_object_outside_scope_answers_404_and_changes_noth
     # given sales2's customer and contact, and a user who must not see them
     before = state(files.other)
     contacts_before = list(Contact.objects.filter(customer=files.other).values())
+    events_before = Event.objects.count()
     client = client_for(cast.by_name(intruder))
     checked = []
     # when every operation that names a customer or contact is called on them
@@ -97,7 +98,7 @@ def test_every_operation_on_an_object_outside_scope_answers_404_and_changes_noth
     # and nothing changed or was logged as seen
     assert state(files.other) == before
     assert list(Contact.objects.filter(customer=files.other).values()) == contacts_before
-    assert not Event.objects.filter(actor=cast.by_name(intruder), action__startswith="customers.").exists()
+    assert Event.objects.count() == events_before
 
 
 def test_salesperson_lists_only_own_customers(cast, files, client_for):
