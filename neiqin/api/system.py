@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from neiqin.accounts.scoping import customer_scope, roles
 
@@ -42,5 +42,5 @@ def health(request: HttpRequest):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return 503, HealthOut(status="error", database="unavailable")
+        return Status(503, HealthOut(status="error", database="unavailable"))
     return HealthOut(status="ok", database="ok")

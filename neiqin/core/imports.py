@@ -136,8 +136,11 @@ class ImportSession(Protocol):
     never per row: a 100 000-row file must not run 100 000 queries.
     """
 
-    def validate_row(self, number: int, cells: Mapping[str, str], errors: RowErrors) -> dict[str, Any] | None:
-        """Check one row; return its preview (field -> display text) when it is valid."""
+    def validate_row(self, number: int, cells: Mapping[str, str], errors: RowErrors) -> Any:
+        """Check one row, adding its problems to ``errors``; return the row's record (None if invalid)."""
+
+    def preview(self, record: Any) -> dict[str, Any]:
+        """A valid row for display (field -> text); asked for the first few rows only."""
 
     def finish(self, errors: ErrorLog) -> None:
         """Called after the last row (for checks that need the whole file)."""
@@ -328,9 +331,9 @@ def _validate(
         values = row.values
         cells = {name: values[index] for name, index in columns.items()}
         row_errors = errors.for_row(row.number)
-        shown = session.validate_row(row.number, cells, row_errors)
-        if shown is not None and not row_errors and len(preview) < PREVIEW_ROWS:
-            preview.append({"row": row.number, **shown})
+        record = session.validate_row(row.number, cells, row_errors)
+        if record is not None and not row_errors and len(preview) < PREVIEW_ROWS:
+            preview.append({"row": row.number, **session.preview(record)})
         if count % PROGRESS_EVERY == 0:
             _call(hook, point, {"done": count, "total": None})
     session.finish(errors)

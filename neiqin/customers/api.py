@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from neiqin.accounts.models import User
 from neiqin.core import audit
@@ -334,7 +334,7 @@ def customers_create(request: HttpRequest, payload: CustomerCreateIn):
             owner=owner,
             contacts=contacts,
         )
-    return 201, _detail(user, customer)
+    return Status(201, _detail(user, customer))
 
 
 @router.patch(
@@ -464,7 +464,7 @@ def customers_contacts_list(request: HttpRequest, customer_id: int = _id_path())
 def customers_contacts_create(request: HttpRequest, payload: ContactIn, customer_id: int = _id_path()):
     customer = _customer(request, customer_id)
     contact = services.contact_create(customer=customer, fields=payload.model_dump(exclude_unset=True), by=request.user)
-    return 201, _contact(contact)
+    return Status(201, _contact(contact))
 
 
 @router.patch(
@@ -488,7 +488,7 @@ def contacts_update(request: HttpRequest, payload: ContactUpdateIn, contact_id: 
 def contacts_delete(request: HttpRequest, contact_id: int = _id_path()):
     contact = _contact_for(request, contact_id)
     services.contact_delete(contact=contact, by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 # ---- pool ------------------------------------------------------------------------------------

@@ -238,9 +238,15 @@ def _mask(value: str) -> str:
 
 @dataclass(slots=True)
 class _Record:
+    """A valid row: the cleaned fields (staging) or the unsaved customer (commit pass)."""
+
     number: int
-    customer: Customer
+    cells: Mapping[str, str]
+    cleaned: dict[str, Any]
+    stage: str
+    owner: User | None
     contact: dict[str, Any] | None
+    customer: Customer | None = None
 
 
 @dataclass(slots=True)
@@ -252,19 +258,30 @@ class _Seen:
 
 
 class CustomerSession:
-    """One pass over a customer file: per-row checks and, at commit, the bulk publication."""
+    """One pass over a customer file: per-row checks and, at commit, the bulk publication.
+
+    Staging runs the service's field validation (``clean_customer_fields``) and owner rule; the
+    commit pass builds the unsaved customers with ``build_customer`` (same checks, plus the search
+    keys that staging does not need).
+    """
 
     def __init__(self, *, by: Any, keep: bool) -> None:
         self.by = by
         self.keep = keep
         self.records: list[_Record] = []
         self.may_assign = rules.can_assign(by)
+        self.same_code, self.same_name, self.same_phone = (
+            _("统一社会信用代码相同"),
+            _("客户名称相同"),
+            _("电话号码相同"),
+        )
         self._load_users()
         self._load_existing()
         self.file_names: dict[str, _Seen] = {}
         self.file_codes: dict[str, _Seen] = {}
         self.file_phones: dict[str, _Seen] = {}
         self._customers: dict[int, Customer] = {}
+        self._owner_problems: dict[int, str | None] = {}
 
     # -- indexes loaded once ------------------------------------------------------------------
 
@@ -298,7 +315,7 @@ class CustomerSession:
 
     # -- one row ---------------------------------------------------------------------------------
 
-    def validate_row(self, number: int, cells: Mapping[str, str], errors: RowErrors) -> dict[str, Any] | None:
+    def validate_row(self, number: int, cells: Mapping[str, str], errors: RowErrors) -> _Record | None:
         fields: dict[str, Any] = {name: cells[name] for name in SERVICE_TEXT if cells.get(name)}
         for name in ("kind", "industry", "scale", "potential", "grade", "source"):
             if cells.get(name):
@@ -312,21 +329,40 @@ class CustomerSession:
         stage = self._stage(cells, errors)
         owner = self._owner(cells.get("owner", ""), errors)
         contact = self._contact(cells, errors)
-        customer = None
+        cleaned: dict[str, Any] | None = None
+        customer: Customer | None = None
         try:
-            customer = services.build_customer(fields=fields, by=self.by, owner=owner)
+            if self.keep:
+                customer = services.build_customer(fields=fields, by=self.by, owner=owner)
+                if stage:
+                    customer.stage = stage
+            else:
+                cleaned = services.clean_customer_fields(fields)
+                if owner is not None:
+                    self._check_owner(owner, errors)
         except ValidationFailed as exc:
             self._service_errors(exc, errors)
         except DomainError as exc:
             errors.add("", str(exc.message))
-        if customer is not None and stage:
-            customer.stage = stage
-        self._duplicates(number, cells, customer, contact, errors)
-        if errors or customer is None:
+        self._duplicates(number, cells, self._keys(cells, cleaned, customer, contact), errors)
+        if errors or (cleaned is None and customer is None):
             return None
+        record = _Record(number, cells, cleaned or {}, stage, owner, contact, customer)
         if self.keep:
-            self.records.append(_Record(number, customer, contact))
-        return self._preview(cells, customer, owner)
+            self.records.append(record)
+        return record
+
+    def _check_owner(self, owner: User, errors: RowErrors) -> None:
+        """The service's owner rule (active salesperson or sales manager), once per user."""
+        if owner.pk not in self._owner_problems:
+            try:
+                services._check_owner(owner)
+                self._owner_problems[owner.pk] = None
+            except ValidationFailed as exc:
+                self._owner_problems[owner.pk] = f"{exc.message}（{owner}）"
+        problem = self._owner_problems[owner.pk]
+        if problem:
+            errors.add("owner", problem)
 
     def _stage(self, cells: Mapping[str, str], errors: RowErrors) -> str:
         raw = cells.get("stage", "")
@@ -390,58 +426,58 @@ class CustomerSession:
 
     # -- duplicates (CUS-6) ------------------------------------------------------------------
 
-    def _row_keys(
-        self, cells: Mapping[str, str], customer: Customer | None, contact: dict[str, Any] | None
-    ) -> tuple[str, str, list[tuple[str, str]]]:
-        """(normalised name, credit code, [(column, phone index)]) — from the raw cells when the
-        row did not validate, so a bad row still shows its duplicates in the same pass."""
+    def _keys(
+        self,
+        cells: Mapping[str, str],
+        cleaned: dict[str, Any] | None,
+        customer: Customer | None,
+        contact: dict[str, Any] | None,
+    ) -> list[tuple[str, str, str]]:
+        """[(column, kind, key)] of the row. Taken from the raw cells when the row did not
+        validate, so that a bad row still shows its duplicates in the same pass."""
         if customer is not None:
-            name, code = customer.name_normalized, customer.credit_code
-            phones = [("phone", customer.phone_index)]
+            name, code, phone = customer.name_normalized, customer.credit_code, customer.phone_index
+        elif cleaned is not None:
+            name = normalize_company_name(cleaned.get("name", ""))
+            code = cleaned.get("credit_code", "")
+            phone = crypto.blind_index(cleaned.get("phone", ""), purpose="phone")
         else:
             name = normalize_company_name(cells.get("name", ""))
             code = _quiet(validate_uscc, cells.get("credit_code", ""))
-            phones = [("phone", _phone_index(cells.get("phone", "")))]
+            phone = _phone_index(cells.get("phone", ""))
         if contact is not None:
-            phones.append(("contact_mobile", crypto.blind_index(contact.get("mobile", ""), purpose="phone")))
-        elif cells.get("contact_mobile"):
-            phones.append(("contact_mobile", _phone_index(cells["contact_mobile"])))
-        return name, code, [(column, index) for column, index in phones if index]
+            mobile = crypto.blind_index(contact.get("mobile", ""), purpose="phone")
+        else:
+            mobile = _phone_index(cells.get("contact_mobile", ""))
+        keys = [("credit_code", "code", code), ("name", "name", name), ("phone", "phone", phone)]
+        keys.append(("contact_mobile", "phone", mobile))
+        return [key for key in keys if key[2]]
 
-    def _duplicates(
-        self,
-        number: int,
-        cells: Mapping[str, str],
-        customer: Customer | None,
-        contact: dict[str, Any] | None,
-        errors: RowErrors,
-    ) -> None:
-        name, code, phones = self._row_keys(cells, customer, contact)
-        checks: list[tuple[str, str, dict[str, int], dict[str, _Seen], str]] = []
-        if code:
-            checks.append(("credit_code", code, self.db_codes, self.file_codes, _("统一社会信用代码相同")))
-        if name:
-            checks.append(("name", name, self.db_names, self.file_names, _("客户名称相同")))
-        for column, index in phones:
-            checks.append((column, index, self.db_phones, self.file_phones, _("电话号码相同")))
+    def _duplicates(self, number: int, cells: Mapping[str, str], keys: list[tuple[str, str, str]], errors: RowErrors):
+        """Against the database (one message per existing customer) and earlier rows of the file."""
+        tables = {
+            "code": (self.db_codes, self.file_codes, self.same_code),
+            "name": (self.db_names, self.file_names, self.same_name),
+            "phone": (self.db_phones, self.file_phones, self.same_phone),
+        }
         reported_db: set[int] = set()
         reported_rows: set[int] = set()
-        shown_name = cells.get("name", "")
-        for column, key, existing, seen, reason in checks:
+        for column, kind, key in keys:
+            existing, seen, reason = tables[kind]
             pk = existing.get(key)
             if pk is not None and pk not in reported_db:
                 reported_db.add(pk)
                 errors.add(column, lambda pk=pk, reason=reason: self._duplicate_message(pk, reason))
             first = seen.get(key)
-            if first is not None and first.row != number and first.row not in reported_rows:
+            if first is None:
+                seen[key] = _Seen(number, cells.get("name", ""))
+            elif first.row != number and first.row not in reported_rows:
                 reported_rows.add(first.row)
                 errors.add(
                     column,
                     _("与本文件第 %(row)s 行“%(name)s”重复：%(reason)s。同一客户只能出现一次，请删除或合并重复的行。")
                     % {"row": first.row, "name": first.name, "reason": reason},
                 )
-            elif first is None:
-                seen[key] = _Seen(number, shown_name)
 
     def _duplicate_message(self, pk: int, reason: str) -> str:
         customer = self._customers.get(pk)
@@ -460,9 +496,9 @@ class CustomerSession:
         )
         for pk, name, code, phone in changed:
             for key, seen, reason, column in (
-                (code, self.file_codes, _("统一社会信用代码相同"), "credit_code"),
-                (name, self.file_names, _("客户名称相同"), "name"),
-                (phone, self.file_phones, _("电话号码相同"), "phone"),
+                (code, self.file_codes, self.same_code, "credit_code"),
+                (name, self.file_names, self.same_name, "name"),
+                (phone, self.file_phones, self.same_phone, "phone"),
             ):
                 if key and key in seen:
                     errors.add(seen[key].row, column, lambda pk=pk, reason=reason: self._duplicate_message(pk, reason))
@@ -475,25 +511,30 @@ class CustomerSession:
                     errors.add(
                         self.file_phones[key].row,
                         "phone",
-                        lambda pk=customer_id: self._duplicate_message(pk, _("电话号码相同")),
+                        lambda pk=customer_id: self._duplicate_message(pk, self.same_phone),
                     )
 
     # -- preview and publication ---------------------------------------------------------------
 
-    def _preview(self, cells: Mapping[str, str], customer: Customer, owner: User | None) -> dict[str, Any]:
+    def preview(self, record: _Record) -> dict[str, Any]:
+        values = record.cleaned if record.customer is None else vars(record.customer)
         shown: dict[str, Any] = {}
         for name in COLUMNS:
-            if name in CHOICES:
-                value = getattr(customer, f"get_{name}_display")() if getattr(customer, name) else ""
-            elif name == "is_vip":
-                value = _("是") if customer.is_vip else _("否")
-            elif name == "owner":
-                value = str(owner) if owner else _("公海")
-            elif name in SERVICE_TEXT:
-                value = getattr(customer, name) or ""
+            if name == "stage":
+                value = record.stage or Stage.POTENTIAL
+            elif name in CHOICES:
+                value = values.get(name) or Customer._meta.get_field(name).get_default()
             else:
-                value = cells.get(name, "")
-            shown[name] = _mask(str(value)) if name in SENSITIVE_COLUMNS else str(value)
+                value = values.get(name, "")
+            if name in CHOICES:
+                value = dict(CHOICES[name].choices).get(value, value)
+            elif name == "is_vip":
+                value = _("是") if value else _("否")
+            elif name == "owner":
+                value = str(record.owner) if record.owner else _("公海")
+            elif name in CONTACT_COLUMNS:
+                value = (record.contact or {}).get(CONTACT_COLUMNS[name], "")
+            shown[name] = _mask(str(value)) if name in SENSITIVE_COLUMNS else str(value or "")
         return shown
 
     def publish(self, *, batch: ImportBatch, by: Any, progress: Progress) -> int:

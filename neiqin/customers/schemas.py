@@ -19,7 +19,17 @@ from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+)
 
 from neiqin.customers.choices import Grade, Industry, Kind, PaymentMode, Potential, Scale, Source, Stage
 from neiqin.customers.selectors import SORTS
@@ -30,7 +40,8 @@ MAX_LIMIT = getattr(settings, "NINJA_PAGINATION_MAX_LIMIT", 200)
 DEFAULT_LIMIT = 50
 MAX_OFFSET = 10**9
 MONEY_PATTERN = r"^\d{1,12}(\.\d{1,2})?$"
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MONEY_RE = re.compile(MONEY_PATTERN, re.ASCII)
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def _no_control_characters(value: str) -> str:
@@ -49,9 +60,16 @@ def _iso_date(value: Any) -> Any:
     """Only ``YYYY-MM-DD`` strings: pydantic's lax mode would also take Unix timestamps."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and DATE_PATTERN.match(value):
+    if isinstance(value, str) and DATE_PATTERN.fullmatch(value):
         return value
     raise ValueError("date must be a string like 2026-12-01")
+
+
+def _money(value: Any) -> Decimal:
+    """A JSON string such as "50000" or "50000.00"; floats, numbers, exponents, signs and NaN are refused."""
+    if not isinstance(value, str) or not MONEY_RE.fullmatch(value):
+        raise ValueError('money must be a string like "50000.00" (up to 12 digits and 2 decimals)')
+    return Decimal(value)
 
 
 def text(max_length: int, *, min_length: int = 0) -> Any:
@@ -67,9 +85,16 @@ def choice(values: list[str], *, blank: bool = False) -> Any:
 
 Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Money = Annotated[
-    StrictStr,
-    Field(pattern=MONEY_PATTERN, examples=["50000.00"], description="Decimal string, at most 2 decimals"),
-    AfterValidator(Decimal),
+    Decimal,
+    PlainValidator(_money),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": MONEY_PATTERN,
+            "examples": ["50000.00"],
+            "description": "Decimal string, at most 2 decimals",
+        }
+    ),
 ]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 

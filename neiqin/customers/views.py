@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -54,6 +55,7 @@ from neiqin.customers.models import Contact, Customer
 LIST_FRAGMENT_TARGET = "customer-table"
 POOL_FRAGMENT_TARGET = "pool-table"
 POOL_PAGE_SIZE = 50
+PAGE_SIZES = (20, 50, 100, 200)
 HISTORY_LIMIT = 100
 IMPORT_PREVIEW_ROWS = 20
 EXPORT_FORMATS = ("xlsx", "csv")
@@ -214,6 +216,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "can_export": rules.can_export(user),
         "can_import": rules.can_import(user),
         "has_filters": any(v for k, v in request.GET.items() if k not in ("sort", "page", "page_size")),
+        "today": timezone.localdate(),
+        "page_sizes": PAGE_SIZES,
     }
     template = "customers/list.html"
     if _is_fragment(request, LIST_FRAGMENT_TARGET):
@@ -454,7 +458,7 @@ def _permissions(user: Any, customer: Customer) -> dict[str, bool]:
 
 
 def _contacts_context(customer: Customer, perms: dict[str, bool]) -> dict[str, Any]:
-    return {"customer": customer, "contacts": list(customer.contacts.all()), "perms": perms}
+    return {"customer": customer, "contacts": list(customer.contacts.all()), "can": perms}
 
 
 @login_required
@@ -473,6 +477,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "key_dates": list(customer.key_dates.all()),
         "assignments": list(customer.assignments.select_related("from_owner", "to_owner", "by")),
         "history": _history(customer),
+        "today": timezone.localdate(),
         "views": _views_summary(customer),
         "stage_targets": targets if perms["edit"] else [],
         "assign_form": AssignForm() if perms["assign"] else None,

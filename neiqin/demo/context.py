@@ -49,7 +49,7 @@ class At:
     """A moment of the simulated history, relative to the anchor.
 
     ``days_ago`` counts working days (Monday-Friday) back from the anchor day; ``minute`` is
-    minutes after 09:00 on that day. ``minutes_ago`` (when set) means exactly that many minutes
+    minutes after 09:00 on that day (negative for the night, e.g. the 02:10 job). ``minutes_ago`` (when set) means exactly that many minutes
     before the anchor time, for things that must be fresh (a handover assigned this morning).
     """
 
@@ -88,7 +88,7 @@ class Clock:
         if at.minutes_ago is not None:
             return self.anchor - dt.timedelta(minutes=at.minutes_ago)
         local = dt.datetime.combine(self.day(at.days_ago), OFFICE_OPENS, tzinfo=self.zone)
-        moment = local + dt.timedelta(minutes=min(max(at.minute, 0), OFFICE_MINUTES - 1))
+        moment = local + dt.timedelta(minutes=min(max(at.minute, -9 * 60), 15 * 60 - 1))  # same day
         return min(moment, latest)
 
     @contextmanager
@@ -100,6 +100,10 @@ class Clock:
             yield moment
         finally:
             timezone.now = original  # type: ignore[assignment]
+
+
+def step_rng(seed: int, step: str) -> random.Random:
+    return random.Random(f"{seed}:{step}")
 
 
 @dataclass
@@ -120,7 +124,7 @@ class DemoContext:
     def rng_for(self, step: str) -> random.Random:
         """An RNG of its own for one step, so adding or changing a step never reshuffles the
         data of the others (the shared ``rng`` depends on every step before it)."""
-        return random.Random(f"{self.seed}:{step}")
+        return step_rng(self.seed, step)
 
     @property
     def now(self) -> dt.datetime:

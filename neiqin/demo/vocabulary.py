@@ -59,7 +59,7 @@ class City:
     weight: int
 
 
-_GENERIC_STREETS = ("人民路", "建设路", "解放路", "中山路", "新华路", "胜利路", "迎宾路", "文化路", "朝阳路")
+GENERIC_STREETS = ("人民路", "建设路", "解放路", "中山路", "新华路", "胜利路", "迎宾路", "文化路", "朝阳路")
 
 CITIES: tuple[City, ...] = (
     City(
@@ -388,3 +388,6 @@ NOTES = (
     "要求送货上门并安排安装",
     "财务付款流程较长，注意账期",
 )
+COMMUNITIES = ("阳光小区", "幸福家园", "锦绣花园", "金色华庭", "书香苑", "翡翠城", "香樟园", "滨江花园")
+TOWERS = ("", "A座", "B座", "C座", "1栋", "2栋", "3栋")
+EMAIL_MAILBOXES = ("info", "sales", "admin", "office", "service", "hr")

@@ -122,19 +122,25 @@ def assert_defused() -> None:
 
 
 def _open(data: bytes | UploadedFileLike, *, max_bytes: int) -> tuple[IO[bytes], int]:
-    """Return a seekable binary stream and its declared size, without reading the content."""
+    """Return a seekable binary stream and its real size.
+
+    A declared ``.size`` is checked before anything is read; the real size then comes from seeking
+    to the end, because the ZIP checks must look at the same end of file that ``zipfile`` reads.
+    """
     if isinstance(data, bytes | bytearray | memoryview):
         return io.BytesIO(data), len(data)
-    size = getattr(data, "size", None)
-    if size is None:
-        size = data.seek(0, os.SEEK_END)
+    declared = getattr(data, "size", None)
+    if declared is not None:
+        _check_size(int(declared), max_bytes=max_bytes)
     if not hasattr(data, "tell"):
-        # zipfile needs tell(); the size was checked above, so this copy is bounded.
-        _check_size(int(size), max_bytes=max_bytes)
+        # zipfile needs tell(); reading one byte past the limit keeps this copy bounded.
         data.seek(0)
-        return io.BytesIO(data.read(max_bytes + 1)), int(size)
+        copy = data.read(max_bytes + 1)
+        return io.BytesIO(copy), len(copy)
+    data.seek(0, os.SEEK_END)
+    size = data.tell()  # type: ignore[attr-defined]
     data.seek(0)
-    return data, int(size)  # type: ignore[return-value]
+    return data, size  # type: ignore[return-value]
 
 
 def _check_size(size: int, *, max_bytes: int) -> None:

@@ -54,7 +54,8 @@ SHEET = "xl/worksheets/sheet1.xml"
 BILLION_LAUGHS_DTD = (
     '<!DOCTYPE lolz [<!ENTITY lol "lol">'
     + "".join(
-        f'<!ENTITY lol{level} "{("&lol" + str(level - 1 if level > 2 else "") + ";") * 10}">' for level in range(2, 10)
+        f'<!ENTITY lol{level} "{("&lol" + str(level - 1 if level > 2 else "") + ";") * 10}">'
+        for level in range(2, 10)
     )
     + "]>"
 )
@@ -148,7 +149,9 @@ def sheet_xml_members(data: bytes) -> dict[str, str]:
 
 def formula_elements(data: bytes) -> list[str]:
     """Every ``<f>`` element in any sheet of an XLSX."""
-    return [match.group(0) for xml in sheet_xml_members(data).values() for match in re.finditer(r"<f[\s>/]", xml)]
+    return [
+        match.group(0) for xml in sheet_xml_members(data).values() for match in re.finditer(r"<f[\s>/]", xml)
+    ]
 
 
 def rejection(**kwargs: object) -> UploadRejected:
@@ -266,13 +269,33 @@ def test_oversize_upload_is_rejected_from_its_size_without_reading():
     assert rejection(name="a.xlsx", data=HugeUpload()).code == "upload_too_large"
 
 
-def test_upload_whose_declared_size_lies_is_measured_while_hashing():
+def test_upload_whose_declared_size_lies_is_measured():
     class LyingUpload(io.BytesIO):
         size = 10
 
     data = ("名称\r\n" + "甲\r\n" * 1000).encode()
 
     assert rejection(name="a.csv", data=LyingUpload(data), max_bytes=100).code == "upload_too_large"
+
+
+def test_upload_with_only_read_seek_and_size_is_accepted():
+    data = simple_xlsx()
+
+    class MinimalUpload:
+        size = len(data)
+
+        def __init__(self):
+            self._buffer = io.BytesIO(data)
+
+        def read(self, size=-1):
+            return self._buffer.read(size)
+
+        def seek(self, offset, whence=0):
+            return self._buffer.seek(offset, whence)
+
+    info = inspect_upload(name="客户.xlsx", data=MinimalUpload())
+
+    assert (info.kind, info.size, info.sha256) == ("xlsx", len(data), hashlib.sha256(data).hexdigest())
 
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n%%EOF\n"
@@ -387,7 +410,9 @@ def test_total_uncompressed_size_over_the_limit_is_rejected(monkeypatch):
     assert error.extra["uncompressed"] > MiB
 
 
-@pytest.mark.parametrize(("limit_name", "limit"), [("MAX_ZIP_MEMBERS", 50), ("MAX_ZIP_DIRECTORY_BYTES", 2000)])
+@pytest.mark.parametrize(
+    ("limit_name", "limit"), [("MAX_ZIP_MEMBERS", 50), ("MAX_ZIP_DIRECTORY_BYTES", 2000)]
+)
 def test_zip_with_too_many_entries_is_rejected_from_the_end_record(monkeypatch, limit_name, limit):
     monkeypatch.setattr(upload_module, limit_name, limit)
     members = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
@@ -445,9 +470,9 @@ def test_dtd_in_any_xml_member_is_rejected(member):
         # A prolog longer than the scan window could hide a DTD beyond it.
         ("<?xml version='1.0'?><!--" + "x" * 70_000 + "-->").encode() + SHEET_XML.format(body="甲").encode(),
         # XML parsers accept UTF-16, so the scan must too.
-        ("\ufeff<?xml version='1.0' encoding='UTF-16'?>" + BILLION_LAUGHS_DTD + SHEET_XML.format(body="")).encode(
-            "utf-16-le"
-        ),
+        (
+            "\ufeff<?xml version='1.0' encoding='UTF-16'?>" + BILLION_LAUGHS_DTD + SHEET_XML.format(body="")
+        ).encode("utf-16-le"),
         # A lower-case declaration that is not a comment is refused as well.
         b"<?xml version='1.0'?><!doctype x>" + SHEET_XML.format(body="").encode(),
     ],
@@ -498,7 +523,12 @@ def test_read_xlsx_from_openpyxl_cleans_cells_and_keeps_row_numbers():
 
 def test_read_xlsx_from_xlsxwriter():
     data = xlsxwriter_xlsx(
-        [["名称", "电话", "日期"], ["华东五金", 13800138000.0, dt.date(2026, 1, 5)], [None, None, None], ["乙", 2.5]],
+        [
+            ["名称", "电话", "日期"],
+            ["华东五金", 13800138000.0, dt.date(2026, 1, 5)],
+            [None, None, None],
+            ["乙", 2.5],
+        ],
         first_row=1,
     )
 
@@ -510,7 +540,11 @@ def test_read_xlsx_from_xlsxwriter():
 
 def test_read_xls_from_xlwt():
     data = xlwt_xls(
-        [["名称", "电话", "日期", "数量"], ["华东五金", 13800138000.0, dt.date(2026, 1, 5), 3], ["西南", 1.25]],
+        [
+            ["名称", "电话", "日期", "数量"],
+            ["华东五金", 13800138000.0, dt.date(2026, 1, 5), 3],
+            ["西南", 1.25],
+        ],
         first_row=2,
     )
 
@@ -535,7 +569,13 @@ def test_read_second_sheet_and_missing_sheet():
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_read_csv_in_chinese_encodings(encoding):
-    text = '\r\n\r\n客户名称,电话,备注\r\n华东五金,13800138000,"多行\r\n备注, 含逗号"\r\n\r\n西南机电𠀀 , 021-1234 ,\r\n乙\r\n'
+    text = (
+        "\r\n\r\n客户名称,电话,备注\r\n"
+        '华东五金,13800138000,"多行\r\n备注, 含逗号"\r\n'
+        "\r\n"
+        "西南机电𠀀 , 021-1234 ,\r\n"
+        "乙\r\n"
+    )
 
     table = read_table(data=text.encode(encoding), kind="csv")
 
@@ -682,7 +722,14 @@ def test_map_columns_refuses_ambiguous_aliases():
 
 
 def test_column_letters():
-    assert [column_letter(index) for index in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+    assert [column_letter(index) for index in (0, 25, 26, 27, 701, 702)] == [
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
+    ]
 
 
 # --- C. escaping -------------------------------------------------------------------------------

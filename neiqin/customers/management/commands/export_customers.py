@@ -1,6 +1,6 @@
 """Export the customer list a user sees (scoped, audited) to an .xlsx or .csv file.
 
-    manage.py export_customers --user sales1 --format xlsx -o customers.xlsx [--q 涵瑞] [--stage signed]
+manage.py export_customers --user sales1 --format xlsx -o customers.xlsx [--q 涵瑞] [--stage signed]
 """
 
 from __future__ import annotations

@@ -94,9 +94,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message), returncode=EXIT_FILE) from exc
         except DomainError as exc:
             raise CommandError(str(exc.message), returncode=EXIT_REFUSED) from exc
-        self.stdout.write(
-            f"批次 {batch.pk}：共 {batch.row_count} 行，{batch.error_count} 行有错误（状态：{batch.get_status_display()}）"
-        )
+        status = batch.get_status_display()
+        self.stdout.write(f"批次 {batch.pk}：共 {batch.row_count} 行，{batch.error_count} 行有错误（状态：{status}）")
         if batch.error_count:
             self._print_errors(batch.errors, batch.error_count, max_errors)
             raise CommandError("有错误，未导入任何数据。请修改文件后重新导入。", returncode=EXIT_ROWS)

@@ -1,0 +1,500 @@
+"""Customer pages: scope, audit of views, forms with service errors, pool, htmx fragments."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from neiqin.core.identifiers import make_uscc
+from neiqin.core.models import Event
+from neiqin.customers import services
+from neiqin.customers.choices import Stage
+from neiqin.customers.models import Contact, Customer
+
+LIST = reverse("web:customers:list")
+
+
+def _customer(cast, name: str, owner=None, **fields):
+    return services.customer_create(fields={"name": name, **fields}, by=cast.clerk, owner=owner)
+
+
+def _detail(customer: Customer) -> str:
+    return reverse("web:customers:detail", args=[customer.pk])
+
+
+@pytest.fixture
+def two_files(cast):
+    mine = _customer(cast, "涵瑞建筑装饰有限公司", owner=cast.sales1, short_name="涵瑞")
+    theirs = _customer(cast, "郑州华达贸易有限公司", owner=cast.sales2)
+    return mine, theirs
+
+
+# ---- list ---------------------------------------------------------------------------------------
+
+
+def test_salesperson_list_shows_own_customers_only(cast, client_for, two_files):
+    mine, theirs = two_files
+
+    response = client_for(cast.sales1).get(LIST)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>客户 - 内勤</title>" in body
+    assert mine.name in body
+    assert theirs.name not in body
+
+
+def test_list_search_by_pinyin_initials(cast, client_for, two_files):
+    mine, theirs = two_files
+
+    body = client_for(cast.clerk).get(LIST, {"q": "hrjz"}).content.decode()
+
+    assert mine.name in body
+    assert theirs.name not in body
+
+
+def test_list_filters_by_stage(cast, client_for, two_files):
+    mine, theirs = two_files
+    services.customer_set_stage(customer=theirs, stage=Stage.INTENDED, by=cast.clerk)
+
+    body = client_for(cast.clerk).get(LIST, {"stage": "intended"}).content.decode()
+
+    assert theirs.name in body
+    assert mine.name not in body
+
+
+def test_invalid_filter_value_is_ignored_not_an_error(cast, client_for, two_files):
+    response = client_for(cast.clerk).get(LIST, {"grade": "Z", "page_size": "abc"})
+
+    assert response.status_code == 200
+    assert "部分筛选条件无效" in response.content.decode()
+
+
+def test_htmx_list_request_returns_only_the_table_fragment(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    response = client_for(cast.clerk).get(LIST, {"q": "涵瑞"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="customer-table")
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and "customer-filters\"" in body
+    assert mine.name in body
+    assert "<table" in body
+    assert "HX-Request" in response["Vary"]
+
+
+def test_bad_sort_parameter_shows_the_error_instead_of_failing(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    response = client_for(cast.clerk).get(LIST, {"sort": "password"})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "不支持的排序方式" in body
+    assert mine.name in body
+
+
+def test_sorting_by_name(cast, client_for, two_files):
+    body = client_for(cast.clerk).get(LIST, {"sort": "-name"}).content.decode()
+
+    assert body.index("郑州华达") < body.index("涵瑞建筑")
+
+
+def test_page_size_is_capped_at_200(cast, client_for, two_files):
+    response = client_for(cast.clerk).get(LIST, {"page_size": "5000"})
+
+    assert response.context["page"].paginator.per_page == 200
+
+
+def test_list_query_count_does_not_grow_with_rows(cast, client_for, django_assert_max_num_queries):
+    for number in range(60):
+        owner = cast.sales1 if number % 2 else cast.sales2
+        _customer(cast, f"测试客户{number:02d}有限公司", owner=owner, province="湖南", city="长沙")
+    client = client_for(cast.clerk)
+
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST)
+
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 50
+
+
+def test_empty_list_shows_the_empty_state(cast, client_for):
+    body = client_for(cast.clerk).get(LIST).content.decode()
+
+    assert "还没有客户档案" in body
+
+
+# ---- detail -------------------------------------------------------------------------------------------
+
+
+def test_detail_outside_scope_is_404(cast, client_for, two_files):
+    _mine, theirs = two_files
+
+    response = client_for(cast.sales1).get(_detail(theirs))
+
+    assert response.status_code == 404
+    assert theirs.name not in response.content.decode()
+
+
+@pytest.mark.parametrize("viewer", ["manager2", "clerk"])
+def test_detail_inside_scope_renders(cast, client_for, two_files, viewer):
+    _mine, theirs = two_files
+
+    response = client_for(cast.by_name(viewer)).get(_detail(theirs))
+
+    assert response.status_code == 200
+    assert theirs.name in response.content.decode()
+
+
+def test_detail_view_is_audited(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    client_for(cast.sales1).get(_detail(mine))
+
+    event = Event.objects.get(action="customers.customer.viewed", object_id=str(mine.pk))
+    assert event.actor == cast.sales1
+    assert event.channel == "web"
+
+
+def test_detail_history_shows_field_names_and_before_after(cast, client_for, two_files):
+    mine, _theirs = two_files
+    services.customer_update(customer=mine, fields={"phone": "0731-8888 1234"}, by=cast.clerk)
+
+    body = client_for(cast.clerk).get(_detail(mine)).content.decode()
+
+    assert "修改资料" in body
+    assert "电话" in body
+    assert "073188881234" in body
+
+
+def test_detail_buttons_follow_the_rules(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    sales_body = client_for(cast.sales1).get(_detail(mine)).content.decode()
+
+    assert reverse("web:customers:acknowledge", args=[mine.pk]) in sales_body
+    assert reverse("web:customers:assign", args=[mine.pk]) not in sales_body
+    assert reverse("web:customers:edit", args=[mine.pk]) in sales_body
+
+
+def test_warehouse_sees_no_customer_file(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    assert client_for(cast.warehouse).get(_detail(mine)).status_code == 404
+
+
+# ---- create and edit ------------------------------------------------------------------------------------
+
+
+def test_create_via_form_creates_the_customer(cast, client_for):
+    response = client_for(cast.clerk).post(
+        reverse("web:customers:create"),
+        {
+            "name": "长沙新材料科技有限公司",
+            "kind": "enterprise",
+            "industry": "manufacturing",
+            "grade": "B",
+            "credit_code": make_uscc("91430100MA4L12345"),
+            "phone": "0731-8888 1234",
+            "owner": cast.sales1.pk,
+        },
+    )
+
+    customer = Customer.objects.get(name="长沙新材料科技有限公司")
+    assert response.status_code == 302
+    assert response.url == _detail(customer)
+    assert customer.owner == cast.sales1
+    assert customer.grade == "B"
+    assert customer.phone == "073188881234"
+
+
+def test_salesperson_creating_a_customer_owns_it(cast, client_for):
+    client_for(cast.sales1).post(reverse("web:customers:create"), {"name": "岳麓装饰工程有限公司"})
+
+    assert Customer.objects.get(name="岳麓装饰工程有限公司").owner == cast.sales1
+
+
+def test_invalid_credit_code_rerenders_with_the_chinese_field_error(cast, client_for):
+    response = client_for(cast.clerk).post(
+        reverse("web:customers:create"),
+        {"name": "长沙新材料科技有限公司", "kind": "enterprise", "industry": "other", "grade": "C",
+         "credit_code": "91430100MA4L123450"},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "统一社会信用代码校验位错误" in body
+    assert 'value="长沙新材料科技有限公司"' in body
+    assert not Customer.objects.exists()
+
+
+def test_duplicate_name_is_a_form_level_error(cast, client_for, two_files):
+    response = client_for(cast.clerk).post(
+        reverse("web:customers:create"),
+        {"name": "涵瑞建筑装饰有限责任公司", "kind": "enterprise", "industry": "other", "grade": "C"},
+    )
+
+    assert response.status_code == 422
+    assert "重复" in response.content.decode()
+    assert Customer.objects.count() == 2
+
+
+def test_credit_fields_only_for_roles_that_may_set_credit(cast, client_for):
+    clerk_form = client_for(cast.clerk).get(reverse("web:customers:create")).content.decode()
+    gm_form = client_for(cast.gm).get(reverse("web:customers:create")).content.decode()
+
+    assert 'name="credit_limit"' not in clerk_form
+    assert 'name="credit_limit"' in gm_form
+
+
+def test_credit_fields_posted_by_a_clerk_are_ignored(cast, client_for):
+    client_for(cast.clerk).post(
+        reverse("web:customers:create"),
+        {"name": "长沙新材料科技有限公司", "kind": "enterprise", "industry": "other", "grade": "C",
+         "credit_limit": "900000", "payment_mode": "monthly"},
+    )
+
+    customer = Customer.objects.get()
+    assert str(customer.credit_limit) == "0.00"
+    assert customer.payment_mode == "prepay"
+
+
+def test_edit_saves_changes(cast, client_for, two_files):
+    mine, _theirs = two_files
+    client = client_for(cast.sales1)
+    form = client.get(reverse("web:customers:edit", args=[mine.pk])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "is_vip"}
+    data.update(city="长沙", grade="A")
+
+    response = client.post(reverse("web:customers:edit", args=[mine.pk]), data)
+
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.city, mine.grade, mine.version) == ("长沙", "A", 2)
+
+
+def test_edit_with_stale_version_shows_conflict_and_changes_nothing(cast, client_for, two_files):
+    mine, _theirs = two_files
+    stale_version = mine.version
+    services.customer_update(customer=mine, fields={"city": "株洲"}, by=cast.clerk)
+
+    response = client_for(cast.sales1).post(
+        reverse("web:customers:edit", args=[mine.pk]),
+        {"version": stale_version, "name": mine.name, "kind": "enterprise", "industry": "other", "grade": "C",
+         "city": "长沙"},
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "已被 clerk" in body and "修改" in body
+    mine.refresh_from_db()
+    assert mine.city == "株洲"
+    assert mine.version == stale_version + 1
+
+
+def test_edit_outside_scope_is_404(cast, client_for, two_files):
+    _mine, theirs = two_files
+
+    response = client_for(cast.sales1).post(reverse("web:customers:edit", args=[theirs.pk]), {"name": "x"})
+
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.name == "郑州华达贸易有限公司"
+
+
+def test_finance_may_not_create_customers(cast, client_for):
+    response = client_for(cast.finance).get(reverse("web:customers:create"))
+
+    assert response.status_code == 403
+
+
+# ---- actions -------------------------------------------------------------------------------------------
+
+
+def test_assign_by_clerk(cast, client_for):
+    pooled = _customer(cast, "长沙公海客户有限公司")
+
+    response = client_for(cast.clerk).post(
+        reverse("web:customers:assign", args=[pooled.pk]), {"owner": cast.sales2.pk, "reason": "就近"}
+    )
+
+    assert response.status_code == 302
+    pooled.refresh_from_db()
+    assert pooled.owner == cast.sales2
+
+
+def test_release_without_reason_is_refused(cast, client_for, two_files):
+    mine, _theirs = two_files
+    client = client_for(cast.sales1)
+
+    response = client.post(reverse("web:customers:release", args=[mine.pk]), {"reason": " "}, follow=True)
+
+    assert "请填写退回公海的原因" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.owner == cast.sales1
+
+
+def test_release_with_reason_goes_back_to_the_list(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    response = client_for(cast.sales1).post(reverse("web:customers:release", args=[mine.pk]), {"reason": "无需求"})
+
+    assert response.url == LIST
+    mine.refresh_from_db()
+    assert mine.owner is None
+
+
+def test_stage_lost_needs_a_reason(cast, client_for, two_files):
+    mine, _theirs = two_files
+    client = client_for(cast.sales1)
+
+    response = client.post(reverse("web:customers:stage", args=[mine.pk]), {"stage": "lost"}, follow=True)
+
+    assert "请填写未成交或流失的原因" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.stage == Stage.POTENTIAL
+
+    client.post(reverse("web:customers:stage", args=[mine.pk]), {"stage": "lost", "reason": "价格太高"})
+
+    mine.refresh_from_db()
+    assert (mine.stage, mine.lost_reason) == (Stage.LOST, "价格太高")
+
+
+def test_record_follow_up(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    client_for(cast.sales1).post(reverse("web:customers:follow_up", args=[mine.pk]), {"next_contact_on": "2031-05-06"})
+
+    mine.refresh_from_db()
+    assert mine.last_contact_at is not None
+    assert str(mine.next_contact_on) == "2031-05-06"
+
+
+def test_key_date_add(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    client_for(cast.sales1).post(
+        reverse("web:customers:key_date_add", args=[mine.pk]),
+        {"kind": "lease_expiry", "date": "2031-03-31", "note": "办公室租约"},
+    )
+
+    key_date = mine.key_dates.get()
+    assert key_date.remind_days_before == 150
+
+
+def test_actions_are_post_only(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    response = client_for(cast.sales1).get(reverse("web:customers:acknowledge", args=[mine.pk]))
+
+    assert response.status_code == 405
+
+
+# ---- contacts ---------------------------------------------------------------------------------------------
+
+
+def test_contact_add_by_htmx_returns_the_contacts_table(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    response = client_for(cast.sales1).post(
+        reverse("web:customers:contact_create", args=[mine.pk]),
+        {"name": "王经理", "mobile": "138 0013 8000", "is_primary": "on"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#contacts"
+    assert response["HX-Trigger"] == "neiqin:modal-close"
+    assert 'id="contacts"' in body and "13800138000" in body
+    assert mine.contacts.get().is_primary is True
+
+
+def test_contact_with_bad_phone_rerenders_the_form_with_422(cast, client_for, two_files):
+    mine, _theirs = two_files
+
+    response = client_for(cast.sales1).post(
+        reverse("web:customers:contact_create", args=[mine.pk]),
+        {"name": "王经理", "mobile": "abc"},
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response.status_code == 422
+    assert "电话号码" in response.content.decode()
+    assert not Contact.objects.exists()
+
+
+def test_contact_edit_and_delete_without_htmx(cast, client_for, two_files):
+    mine, _theirs = two_files
+    contact = services.contact_create(customer=mine, fields={"name": "王经理"}, by=cast.sales1)
+    client = client_for(cast.sales1)
+
+    client.post(reverse("web:customers:contact_edit", args=[mine.pk, contact.pk]), {"name": "王总", "title": "总经理"})
+    contact.refresh_from_db()
+    assert (contact.name, contact.title) == ("王总", "总经理")
+
+    response = client.post(reverse("web:customers:contact_delete", args=[mine.pk, contact.pk]))
+    assert response.url == _detail(mine)
+    assert not Contact.objects.exists()
+
+
+def test_contact_of_another_customer_is_404(cast, client_for, two_files):
+    mine, theirs = two_files
+    contact = services.contact_create(customer=theirs, fields={"name": "李经理"}, by=cast.sales2)
+
+    response = client_for(cast.sales1).post(reverse("web:customers:contact_delete", args=[mine.pk, contact.pk]))
+
+    assert response.status_code == 404
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+# ---- pool -------------------------------------------------------------------------------------------------
+
+
+def test_pool_claim_and_a_second_claim_gets_the_conflict_message(cast, client_for):
+    pooled = _customer(cast, "长沙公海客户有限公司")
+    claim = reverse("web:customers:claim", args=[pooled.pk])
+
+    assert pooled.name in client_for(cast.sales1).get(reverse("web:customers:pool")).content.decode()
+    first = client_for(cast.sales1).post(claim)
+    second = client_for(cast.sales2).post(claim, follow=True)
+
+    assert first.url == _detail(pooled)
+    assert "已被" in second.content.decode()
+    pooled.refresh_from_db()
+    assert pooled.owner == cast.sales1
+
+
+def test_pool_search_fragment(cast, client_for):
+    _customer(cast, "长沙公海客户有限公司")
+    _customer(cast, "郑州其他客户有限公司")
+
+    response = client_for(cast.sales1).get(
+        reverse("web:customers:pool"), {"q": "长沙"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="pool-table"
+    )
+
+    body = response.content.decode()
+    assert "<html" not in body
+    assert "长沙公海客户" in body and "郑州其他客户" not in body
+
+
+# ---- import and export ------------------------------------------------------------------------------------
+
+
+def test_import_is_for_clerks_and_admins_only(cast, client_for):
+    assert client_for(cast.sales1).get(reverse("web:customers:import")).status_code == 403
+
+
+def test_export_is_refused_to_finance(cast, client_for):
+    assert client_for(cast.finance).get(reverse("web:customers:export"), {"fmt": "csv"}).status_code == 403
+
+
+def test_export_returns_an_attachment(cast, client_for, two_files):
+    pytest.importorskip("neiqin.customers.importer")
+
+    response = client_for(cast.sales1).get(reverse("web:customers:export"), {"fmt": "csv"})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
