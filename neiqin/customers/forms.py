@@ -18,6 +18,7 @@ from neiqin.customers import services
 from neiqin.customers.choices import Grade, Industry, KeyDateKind, Kind, PaymentMode, Potential, Scale, Source, Stage
 from neiqin.customers.models import Contact, Customer
 
+ISO_DATE = "%Y-%m-%d"  # what <input type="date"> expects, whatever the UI language
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
@@ -29,6 +30,10 @@ def sales_users() -> QuerySet[User]:
         .distinct()
         .order_by("username")
     )
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format=ISO_DATE)
 
 
 def _blank(label: Any, choices: Any) -> list[tuple[str, Any]]:
@@ -112,11 +117,11 @@ class CustomerFilterForm(_Bootstrap, forms.Form):
             sort=(data.get("sort") or "").strip() or "-created_at",
         )
 
-    def page_size(self) -> int:
+    def get_page_size(self) -> int:
         size = (self.cleaned_data.get("page_size") if self.is_bound else None) or DEFAULT_PAGE_SIZE
         return min(size, MAX_PAGE_SIZE)
 
-    def page_number(self) -> int:
+    def get_page_number(self) -> int:
         return (self.cleaned_data.get("page") if self.is_bound else None) or 1
 
 
@@ -138,6 +143,8 @@ SECTIONS = (
     (_("跟进"), FOLLOW_UP),
 )
 LONG_TEXT = {"business_scope", "purchase_intent", "lost_reason", "notes"}
+# Choice fields without a blank option in the model.
+REQUIRED_CHOICES = {"kind", "industry", "grade", "payment_mode"}
 
 
 def _label(name: str) -> Any:
@@ -187,7 +194,7 @@ class CustomerForm(_Bootstrap, forms.Form):
         if name == "region":
             return forms.ModelChoiceField(label=label, queryset=Region.objects.all(), required=False, empty_label="—")
         if name == "next_contact_on":
-            return forms.DateField(label=label, required=False, widget=forms.DateInput(attrs={"type": "date"}))
+            return forms.DateField(label=label, required=False, widget=_date_input())
         if name == "payment_term_days":
             return forms.IntegerField(label=label, required=False, min_value=0)
         if name == "credit_limit":
@@ -210,6 +217,8 @@ class CustomerForm(_Bootstrap, forms.Form):
             if name not in self.fields or name not in data:
                 continue
             value = data[name]
+            if name in REQUIRED_CHOICES and value == "":
+                continue  # not given: the model default (create) or the current value (edit) stays
             if name == "payment_term_days" and value is None:
                 value = 0
             fields[name] = value
@@ -234,7 +243,7 @@ class ContactForm(_Bootstrap, forms.Form):
     birthday = forms.DateField(
         label=Contact._meta.get_field("birthday").verbose_name,
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_date_input(),
     )
     is_decision_maker = forms.BooleanField(
         label=Contact._meta.get_field("is_decision_maker").verbose_name, required=False
@@ -294,7 +303,7 @@ class FollowUpForm(_Bootstrap, forms.Form):
     next_contact_on = forms.DateField(
         label=_("下次联系日期"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_date_input(),
         help_text=_("留空则按客户等级自动安排定期回访。"),
     )
 
@@ -305,7 +314,7 @@ class FollowUpForm(_Bootstrap, forms.Form):
 
 class KeyDateForm(_Bootstrap, forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=KeyDateKind.choices)
-    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("日期"), widget=_date_input())
     note = forms.CharField(label=_("说明"), required=False, max_length=200)
     recurring = forms.BooleanField(label=_("每年重复"), required=False)
     remind_days_before = forms.IntegerField(label=_("提前提醒天数"), required=False, min_value=0)

@@ -247,6 +247,9 @@ class _Record:
     owner: User | None
     contact: dict[str, Any] | None
     customer: Customer | None = None
+    # Commit pass: rows prepared before the write transaction, so it only inserts.
+    contact_row: Contact | None = None
+    assignment: Assignment | None = None
 
 
 @dataclass(slots=True)
@@ -337,9 +340,9 @@ class CustomerSession:
                 if stage:
                     customer.stage = stage
             else:
-                cleaned = services.clean_customer_fields(fields)
                 if owner is not None:
                     self._check_owner(owner, errors)
+                cleaned = services.clean_customer_fields(fields)
         except ValidationFailed as exc:
             self._service_errors(exc, errors)
         except DomainError as exc:
@@ -348,9 +351,25 @@ class CustomerSession:
         if errors or (cleaned is None and customer is None):
             return None
         record = _Record(number, cells, cleaned or {}, stage, owner, contact, customer)
-        if self.keep:
+        if customer is not None:
+            self._prepare_related(record, customer)
             self.records.append(record)
         return record
+
+    def _prepare_related(self, record: _Record, customer: Customer) -> None:
+        """Contact and assignment rows, built now so that the commit transaction only inserts."""
+        if record.contact is not None:
+            record.contact_row = Contact(customer=customer, **record.contact)
+            services._contact_indexes(record.contact_row)
+        if customer.owner_id:
+            record.assignment = Assignment(
+                customer=customer,
+                kind=AssignmentKind.ASSIGN,
+                to_owner=customer.owner,
+                by=self.by if getattr(self.by, "pk", None) else None,
+                due_at=customer.handover_due_at,
+                acknowledged_at=customer.acknowledged_at,
+            )
 
     def _check_owner(self, owner: User, errors: RowErrors) -> None:
         """The service's owner rule (active salesperson or sales manager), once per user."""
@@ -421,8 +440,9 @@ class CustomerSession:
             return
         for name, messages in fields.items():
             for message in messages:
-                hint = _choice_hint(name) if name in CHOICES else ""
-                errors.add(name if name in COLUMNS else "", message + hint)
+                if name in CHOICES:
+                    message = f"{message.rstrip('。')}。{_choice_hint(name)}"
+                errors.add(name if name in COLUMNS else "", message)
 
     # -- duplicates (CUS-6) ------------------------------------------------------------------
 
@@ -540,44 +560,32 @@ class CustomerSession:
     def publish(self, *, batch: ImportBatch, by: Any, progress: Progress) -> int:
         total = len(self.records)
         codes = reserve_numbers(series="customer", count=total)
+        reason = (_("批量导入（批次 %(batch)s）") % {"batch": batch.pk})[:200]
+        owners: dict[int, list[Any]] = {}
         for record, code in zip(self.records, codes, strict=True):
-            record.customer.code = code
-            record.customer.import_batch = batch
-        reason = _("批量导入（批次 %(batch)s）") % {"batch": batch.pk}
-        owners: dict[int, tuple[User, int, Any]] = {}
+            customer = record.customer
+            customer.code = code
+            customer.import_batch = batch
+            if record.assignment is not None:
+                record.assignment.reason = reason
+                owners.setdefault(customer.owner_id, [customer.owner, 0, customer.handover_due_at])[1] += 1
         for start in range(0, total, PUBLISH_CHUNK):
             chunk = self.records[start : start + PUBLISH_CHUNK]
-            customers = [record.customer for record in chunk]
             audit.bulk_create_audited(
-                Customer, customers, action="customers.customer.imported", by=by, fields=services.AUDIT_FIELDS
+                Customer,
+                [record.customer for record in chunk],
+                action="customers.customer.imported",
+                by=by,
+                fields=services.AUDIT_FIELDS,
             )
-            contacts = []
-            for record in chunk:
-                if record.contact is not None:
-                    contact = Contact(customer=record.customer, **record.contact)
-                    services._contact_indexes(contact)
-                    contacts.append(contact)
+            contacts = [record.contact_row for record in chunk if record.contact_row is not None]
             if contacts:
                 audit.bulk_create_audited(
                     Contact, contacts, action="customers.contact.imported", by=by, fields=services.CONTACT_FIELDS
                 )
-            assignments = []
-            for customer in customers:
-                if customer.owner_id:
-                    assignments.append(
-                        Assignment(
-                            customer=customer,
-                            kind=AssignmentKind.ASSIGN,
-                            to_owner=customer.owner,
-                            by=by if getattr(by, "pk", None) else None,
-                            reason=reason[:200],
-                            due_at=customer.handover_due_at,
-                            acknowledged_at=customer.acknowledged_at,
-                        )
-                    )
-                    owner, count, due = owners.get(customer.owner_id, (customer.owner, 0, customer.handover_due_at))
-                    owners[customer.owner_id] = (owner, count + 1, due)
-            Assignment.objects.bulk_create(assignments)  # noqa: NQ001 - not an audited model; history rows
+            assignments = [record.assignment for record in chunk if record.assignment is not None]
+            if assignments:
+                Assignment.objects.bulk_create(assignments)  # noqa: NQ001 - not an audited model; history rows
             progress(start + len(chunk), total)
         for owner, count, due in owners.values():
             if owner.pk != getattr(by, "pk", None) and due:

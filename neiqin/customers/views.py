@@ -8,6 +8,7 @@ is a conflict alert (409), ``NotFound`` is the 404 page and ``PermissionDenied``
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,8 +22,8 @@ from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -205,7 +206,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         sort_error = exc.message
         filters = dataclasses.replace(filters, sort=CustomerFilterForm().filters().sort)
         qs = selectors.customer_list(user=user, filters=filters)
-    page = Paginator(qs.defer(*LIST_DEFERRED), form.page_size()).get_page(form.page_number())
+    page = Paginator(qs.defer(*LIST_DEFERRED), form.get_page_size()).get_page(form.get_page_number())
     context = {
         "form": form,
         "page": page,
@@ -344,6 +345,8 @@ def _display(customer: Customer, name: str) -> Any:
         return f"¥{value:,.2f}"
     if name == "payment_term_days":
         return _("%(days)s 天") % {"days": value}
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
 
 
@@ -425,15 +428,17 @@ def _history(customer: Customer) -> list[dict[str, Any]]:
         for field_name, (before, after) in audit.display_changes(event).items():
             field = _model_field(model, field_name)
             label = field.verbose_name if field is not None else field_name
-            changes.append(
-                {"label": label, "before": _format_value(field, before, names), "after": _format_value(field, after, names)}
-            )
+            shown = (_format_value(field, before, names), _format_value(field, after, names))
+            if shown[0] == shown[1]:
+                continue  # e.g. an empty field on creation: nothing to show
+            changes.append({"label": label, "before": shown[0], "after": shown[1]})
         rows.append(
             {
                 "event": event,
                 "label": ACTION_LABELS.get(event.action, event.action),
                 "subject": event.object_repr if model is Contact else "",
                 "changes": changes,
+                "is_creation": event.action.endswith(".created"),
                 "note": _event_note(event),
             }
         )
@@ -785,11 +790,15 @@ def _error_rows(errors: Any) -> list[dict[str, Any]]:
 
 
 def _preview_table(preview: Any) -> dict[str, Any]:
-    rows = list(preview or [])[:IMPORT_PREVIEW_ROWS]
-    if rows and isinstance(rows[0], dict):
-        headers = list(rows[0].keys())
-        return {"headers": headers, "rows": [[row.get(h, "") for h in headers] for row in rows]}
-    return {"headers": [], "rows": [list(row) if isinstance(row, list | tuple) else [row] for row in rows]}
+    """The first valid rows in the importer's column order, with its column titles."""
+    from neiqin.customers import importer
+
+    rows = [row for row in list(preview or [])[:IMPORT_PREVIEW_ROWS] if isinstance(row, dict)]
+    columns = importer.preview_columns()
+    return {
+        "headers": [title for _key, title in columns],
+        "rows": [[row.get(key, "") for key, _t in columns] for row in rows],
+    }
 
 
 @login_required
@@ -844,13 +853,12 @@ def import_commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     from neiqin.customers import importer
 
     try:
-        batch = importer.commit_customer_import(batch_id=batch_id, by=request.user)
+        importer.commit_customer_import(batch_id=batch_id, by=request.user)
     except (NotFound, PermissionDenied):
         raise
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, _("导入完成：共导入 %(count)s 个客户。") % {"count": batch.row_count})
+    # On success the batch page itself shows the result (status 已导入 and the counts).
     return redirect("web:customers:import_batch", batch_id=batch_id)
 
 

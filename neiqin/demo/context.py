@@ -49,8 +49,9 @@ class At:
     """A moment of the simulated history, relative to the anchor.
 
     ``days_ago`` counts working days (Monday-Friday) back from the anchor day; ``minute`` is
-    minutes after 09:00 on that day (negative for the night, e.g. the 02:10 job). ``minutes_ago`` (when set) means exactly that many minutes
-    before the anchor time, for things that must be fresh (a handover assigned this morning).
+    minutes after 09:00 on that day (negative for the night, e.g. the 02:10 job). ``minutes_ago``
+    (when set) means exactly that many minutes before the anchor time, for things that must be
+    fresh (a handover assigned this morning).
     """
 
     days_ago: int

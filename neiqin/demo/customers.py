@@ -585,7 +585,9 @@ def _claim(ctx: DemoContext, customer: Customer, action: Action) -> Customer:
 
 
 def _follow_up(ctx: DemoContext, customer: Customer, action: Action) -> Customer:
-    return services.customer_record_contact(customer=customer, by=_user(ctx, action), next_contact_on=_in_days(ctx, action))
+    return services.customer_record_contact(
+        customer=customer, by=_user(ctx, action), next_contact_on=_in_days(ctx, action)
+    )
 
 
 HANDLERS = {

@@ -55,7 +55,7 @@ class Place:
 
     @property
     def prefix(self) -> str:
-        """"湖南省长沙市岳麓区"; municipalities once: "北京市朝阳区"."""
+        """ "湖南省长沙市岳麓区"; municipalities once: "北京市朝阳区"."""
         if self.city.province in words.MUNICIPALITIES:
             return f"{self.city.name}市{self.district}"
         return f"{words.PROVINCE_FULL[self.city.province]}{self.city.name}市{self.district}"
@@ -95,7 +95,8 @@ class Identities:
 
     def home_address(self, place: Place) -> str:
         community = self.rng.choice(words.COMMUNITIES)
-        unit = f"{self.rng.randint(1, 18)}栋{self.rng.randint(1, 4)}单元{self.rng.randint(1, 30)}{self.rng.randint(1, 4):02d}"
+        building, entrance = self.rng.randint(1, 18), self.rng.randint(1, 4)
+        unit = f"{building}栋{entrance}单元{self.rng.randint(1, 30)}{self.rng.randint(1, 4):02d}"
         return f"{self.street_address(place)}{community}{unit}"
 
     # --- people --------------------------------------------------------------------------
@@ -134,7 +135,9 @@ class Identities:
         return self._unique(lambda: self.rng.choice(words.MOBILE_PREFIXES) + f"{self.rng.randrange(10**8):08d}")
 
     def landline(self, place: Place) -> str:
-        return self._unique(lambda: place.city.area_code + str(self.rng.randint(2, 8)) + f"{self.rng.randrange(10**7):07d}")
+        return self._unique(
+            lambda: place.city.area_code + str(self.rng.randint(2, 8)) + f"{self.rng.randrange(10**7):07d}"
+        )
 
     @staticmethod
     def display_phone(number: str, place: Place | None = None) -> str:

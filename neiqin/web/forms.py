@@ -36,6 +36,7 @@ class NeiqinPasswordChangeForm(PasswordChangeForm):
             self.fields[name].help_text = ""
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["new_password1"].help_text = _("至少 8 位，不能是常见密码。")
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
 
 
 class TokenCreateForm(forms.Form):
@@ -45,4 +46,3 @@ class TokenCreateForm(forms.Form):
         max_length=60,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("例如：报表脚本")}),
     )
-

@@ -95,7 +95,9 @@ def _stage_overview(user: Any, *, by_owner: bool) -> dict[str, Any]:
     stages = list(Stage)
     matrix: dict[Any, dict[str, Any]] = {}
     for row in rows:
-        label = next((row[f] for f in name_fields if row[f]), None) or _("公海（未分配）")
+        label = next((row[f] for f in name_fields if row[f]), None) or (
+            _("公海（未分配）") if by_owner else _("未分组")
+        )
         entry = matrix.setdefault(row[group], {"label": label, "counts": dict.fromkeys(stages, 0)})
         entry["counts"][row["stage"]] = row["count"]
     groups = sorted(matrix.values(), key=lambda e: (-sum(e["counts"].values()), str(e["label"])))

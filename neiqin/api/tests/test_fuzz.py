@@ -43,6 +43,11 @@ schema.app = application
 
 # Ids of the rows the current test created; read when hypothesis draws path parameters.
 REAL_IDS: dict[str, list[int]] = {"customer_id": [], "contact_id": []}
+USER_IDS: list[int] = []
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 @schema.hook
@@ -53,11 +58,35 @@ def flatmap_path_parameters(context, path_parameters: dict[str, Any] | None):
     choices = {}
     for name, real in REAL_IDS.items():
         value = path_parameters.get(name)
-        if real and isinstance(value, int) and not isinstance(value, bool):
+        if real and _is_int(value):
             choices[name] = st.sampled_from([*real, value])
     if not choices:
         return st.just(path_parameters)
     return st.fixed_dictionaries(choices).map(lambda picked: {**path_parameters, **picked})
+
+
+@schema.hook
+def map_case(context, case):
+    """Let some generated bodies get past the first refusal: the current ``version`` of the file
+    (else nearly every PATCH stops at 409) and a real user as ``owner_id`` (else always 422)."""
+    if not REAL_IDS["customer_id"]:  # at collection time there is no data yet
+        return case
+    params = case.path_parameters or {}
+    for name, real in REAL_IDS.items():
+        value = params.get(name)
+        number = int(value) if isinstance(value, str) and value.isascii() and value.isdigit() else value
+        if real and _is_int(number) and number not in real and number % 4:
+            params[name] = real[number % len(real)]
+    body = case.body
+    if not isinstance(body, dict):
+        return case
+    if case.method.upper() == "PATCH" and _is_int(body.get("version")) and body["version"] % 4:
+        current = Customer.objects.filter(pk=(case.path_parameters or {}).get("customer_id")).first()
+        if current is not None:
+            body["version"] = current.version
+    if USER_IDS and _is_int(body.get("owner_id")) and body["owner_id"] % 4:
+        body["owner_id"] = USER_IDS[body["owner_id"] % len(USER_IDS)]
+    return case
 
 
 def _seed_data(cast) -> None:
@@ -70,13 +99,16 @@ def _seed_data(cast) -> None:
 
 
 @pytest.fixture
-def clerk_headers(transactional_db, cast):
+def clerk_headers(django_db_reset_sequences, cast):
+    # A transactional database whose ids restart at 1 in every test: the coverage phase (which
+    # bypasses the hooks above) uses id 1, which is then a real customer and a real contact.
     _seed_data(cast)
     REAL_IDS["customer_id"] = list(Customer.objects.values_list("pk", flat=True))
     REAL_IDS["contact_id"] = list(Contact.objects.values_list("pk", flat=True))
+    USER_IDS[:] = [user.pk for user in (cast.sales1, cast.sales2, cast.manager, cast.finance)]
     _token, plain = token_create(user=cast.clerk, name="fuzz", by=cast.clerk)
     yield {"Authorization": f"Bearer {plain}"}
-    for ids in REAL_IDS.values():
+    for ids in (*REAL_IDS.values(), USER_IDS):
         ids.clear()
 
 

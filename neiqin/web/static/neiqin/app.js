@@ -14,6 +14,15 @@
     ];
   }
 
+  /* Keep pushed URLs short: drop empty filter values from GET requests. */
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get") { return; }
+    var params = event.detail.parameters;
+    Object.keys(params).forEach(function (key) {
+      if (params[key] === "") { delete params[key]; }
+    });
+  });
+
   function toast(message, level) {
     var box = document.getElementById("toasts");
     if (!box || !window.bootstrap) { return; }
@@ -101,7 +110,7 @@
   });
 
   /* ---- charts: <div data-chart="stage-bar" data-source="json-script-id"> ---- */
-  var STAGE_COLORS = ["#adb5bd", "#3d8bfd", "#198754", "#6c757d"];
+  var STAGE_COLORS = ["#adb5bd", "#3d8bfd", "#198754", "#e35d6a"];  // potential, intended, signed, lost
 
   function drawStageBar(el) {
     var source = document.getElementById(el.dataset.source);
