@@ -13,6 +13,7 @@ Settings come from the environment (see neiqin/settings.py); NEIQIN_HOME is the 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -21,10 +22,13 @@ from typing import Any
 
 DEFAULT_SETTINGS = "neiqin.settings"
 # Commands handed over to Django untouched: neiqin <name> … == manage.py <django command> …
+PASSTHROUGH = {"manage": None, "createuser": "createuser", "bench": "bench", "worker": "run_huey"}
+# The keys of neiqin.demo.context.SCALES (not imported: the CLI starts without loading Django).
+DEMO_SCALES = ("tiny", "small", "medium", "large")
 # gunicorn's worker heartbeat files: in memory, not on a disk that may stall (gunicorn docs, "Blocking OS calls").
 SHARED_MEMORY = "/dev/shm"  # noqa: S108 - a fixed system path, not a temporary file name
+# gunicorn settings that older releases lack; skipped there instead of refused.
 OPTIONAL_SETTINGS = {"control_socket_disable"}
-PASSTHROUGH = {"manage": None, "createuser": "createuser", "bench": "bench", "worker": "run_huey"}
 
 
 def version() -> str:
@@ -57,9 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     _server_arguments(demo, workers=2)
     demo.add_argument("--no-serve", action="store_true", help="prepare the data, print the logins, do not serve")
     demo.add_argument("--seed", type=int, default=7, help="same seed, same demo company (default 7)")
-    demo.add_argument(
-        "--scale", choices=["tiny", "small", "medium", "large"], default="small", help="number of customers"
-    )
+    demo.add_argument("--scale", choices=DEMO_SCALES, default="small", help="number of customers (default small)")
 
     serve = commands.add_parser("serve", help="run the web server (gunicorn)", allow_abbrev=False)
     _server_arguments(serve, workers=None)
@@ -102,6 +104,10 @@ def passthrough(command: str, args: list[str]) -> int:
     from django.core.management import execute_from_command_line
 
     django_command = PASSTHROUGH[command]
+    if command == "worker":
+        # run_huey adds a console handler to the "huey" logger unless it has one, and Django's
+        # LOGGING already prints through the root logger: without this every line shows twice.
+        logging.getLogger("huey").addHandler(logging.NullHandler())
     if django_command is None:
         execute_from_command_line(["neiqin manage", *args])
     else:
@@ -187,6 +193,7 @@ def demo(options: argparse.Namespace) -> int:
     say(login_table(host=options.host, port=options.port))
     connections.close_all()  # never share a database connection with the forked workers
     if not options.no_serve:
+        say("[neiqin] 启动服务（按 Ctrl+C 停止）…")
         serve(host=options.host, port=options.port, workers=options.workers)
     return 0
 

@@ -130,6 +130,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+# Vendored front-end libraries (scripts/vendor_assets.py) live in neiqin/static/vendor.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = NEIQIN_HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
@@ -209,7 +211,12 @@ LOGGING = {
         },
     },
     "root": {"handlers": ["console", "file"], "level": os.environ.get("NEIQIN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # axes logs every successful login reset at INFO; failures and lock-outs are WARNING.
+        "axes": {"level": "WARNING"},
+        "huey": {"level": "INFO", "handlers": ["console", "file"], "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 200

@@ -7,9 +7,8 @@ Authentication: the session cookie (with CSRF on unsafe methods) or a personal t
 from __future__ import annotations
 
 import logging
-from typing import Any
-
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied

@@ -25,8 +25,13 @@ class HealthOut(Schema):
 @router.get("/me", response=MeOut, summary="The authenticated user")
 def me(request: HttpRequest):
     user = request.user
-    return MeOut(id=user.pk, username=user.username, display_name=user.display_name, roles=sorted(roles(user)),
-                 customer_scope=str(customer_scope(user)))
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        display_name=user.display_name,
+        roles=sorted(roles(user)),
+        customer_scope=str(customer_scope(user)),
+    )
 
 
 @router.get(

@@ -92,6 +92,8 @@ def machine() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "django": django.get_version(),
         "database": _database(),
+        # Other work on the box skews timings: record how busy it was when the result was saved.
+        "load_average_1_5_15": [round(v, 2) for v in os.getloadavg()],
     }
 
 

@@ -24,11 +24,13 @@ management command, the kill test) observe or pause the pipeline at named points
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import os
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -198,7 +200,8 @@ def stage(importer: Importer, *, name: str, data: bytes, by: Any, hook: Hook | N
     data = bytes(data)
     info = inspect_upload(name=name, data=data, max_bytes=settings.NEIQIN_MAX_UPLOAD_BYTES)
     _refuse_if_committed(importer.kind, info.sha256)
-    result = _validate(importer, data=data, kind=info.kind, by=by, keep=False, hook=hook, phase="stage")
+    with _gc_paused():
+        result = _validate(importer, data=data, kind=info.kind, by=by, keep=False, hook=hook, phase="stage")
     if result.row_count == 0:
         raise UploadRejected(
             _("表格只有列名，没有数据行。请在列名下方填写要导入的数据后再上传。"), code="upload_no_rows"
@@ -230,46 +233,8 @@ def commit(importer: Importer, *, batch_id: int, by: Any, hook: Hook | None = No
     _check_committable(batch)
     _refuse_if_committed(importer.kind, batch.file_sha256, exclude=batch.pk)
     data = _load_file(batch)
-    since = timezone.now() - RECHECK_MARGIN
-    result = _validate(importer, data=data, kind=batch.file_kind, by=by, keep=True, hook=hook, phase="commit")
-    if result.errors.error_rows:
-        _reject(importer, batch, result.errors, row_count=result.row_count)
-    late = ErrorLog(column_names=result.errors.column_names)
-    try:
-        with transaction.atomic():
-            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            _check_committable(locked)
-            _refuse_if_committed(importer.kind, locked.file_sha256, exclude=locked.pk)
-            result.session.recheck(since=since, errors=late)
-            if late.error_rows:
-                raise _ChangedMeanwhile
-            _call(hook, "commit.begin", {"batch": locked.pk, "rows": result.row_count})
-
-            def progress(done: int, total: int) -> None:
-                _call(hook, "commit.insert", {"batch": locked.pk, "done": done, "total": total})
-
-            count = result.session.publish(batch=locked, by=by, progress=progress)
-            _call(hook, "commit.inserted", {"batch": locked.pk, "rows": count})
-            locked.status = ImportBatch.Status.COMMITTED
-            locked.committed_at = timezone.now()
-            locked.row_count = count
-            locked.save(update_fields=["status", "committed_at", "row_count"])
-            audit.record(
-                action="core.import.committed",
-                obj=locked,
-                by=by,
-                data={"kind": importer.kind, "rows": count, "sha256": locked.file_sha256},
-            )
-    except _ChangedMeanwhile:
-        _reject(importer, batch, late, row_count=result.row_count)
-    except IntegrityError:
-        _refuse_if_committed(importer.kind, batch.file_sha256, exclude=batch.pk)
-        raise Conflict(
-            _(
-                "导入时发现其他人刚刚录入了相同的数据（例如相同的统一社会信用代码），本次没有导入任何数据。请重新上传文件检查后再导入。"
-            ),
-            code="import_conflict",
-        )
+    with _gc_paused():
+        locked = _validate_and_publish(importer, batch, data=data, by=by, hook=hook)
     _delete_file(locked.pk)
     _call(hook, "committed", {"batch": locked.pk, "rows": locked.row_count})
     return locked
@@ -312,6 +277,53 @@ def display_file_name(name: str) -> str:
 
 
 # --- validation ----------------------------------------------------------------------------------
+
+
+def _validate_and_publish(
+    importer: Importer, batch: ImportBatch, *, data: bytes, by: Any, hook: Hook | None
+) -> ImportBatch:
+    """The commit pass: validate again outside the lock, then one transaction publishes."""
+    since = timezone.now() - RECHECK_MARGIN
+    result = _validate(importer, data=data, kind=batch.file_kind, by=by, keep=True, hook=hook, phase="commit")
+    if result.errors.error_rows:
+        _reject(importer, batch, result.errors, row_count=result.row_count)
+    late = ErrorLog(column_names=result.errors.column_names)
+    try:
+        with transaction.atomic():
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            _check_committable(locked)
+            _refuse_if_committed(importer.kind, locked.file_sha256, exclude=locked.pk)
+            result.session.recheck(since=since, errors=late)
+            if late.error_rows:
+                raise _ChangedMeanwhile
+            _call(hook, "commit.begin", {"batch": locked.pk, "rows": result.row_count})
+
+            def progress(done: int, total: int) -> None:
+                _call(hook, "commit.insert", {"batch": locked.pk, "done": done, "total": total})
+
+            count = result.session.publish(batch=locked, by=by, progress=progress)
+            _call(hook, "commit.inserted", {"batch": locked.pk, "rows": count})
+            locked.status = ImportBatch.Status.COMMITTED
+            locked.committed_at = timezone.now()
+            locked.row_count = count
+            locked.save(update_fields=["status", "committed_at", "row_count"])
+            audit.record(
+                action="core.import.committed",
+                obj=locked,
+                by=by,
+                data={"kind": importer.kind, "rows": count, "sha256": locked.file_sha256},
+            )
+    except _ChangedMeanwhile:
+        _reject(importer, batch, late, row_count=result.row_count)
+    except IntegrityError:
+        _refuse_if_committed(importer.kind, batch.file_sha256, exclude=batch.pk)
+        raise Conflict(
+            _(
+                "导入时发现其他人刚刚录入了相同的数据（例如相同的统一社会信用代码），本次没有导入任何数据。请重新上传文件检查后再导入。"
+            ),
+            code="import_conflict",
+        )
+    return locked
 
 
 def _validate(
@@ -505,6 +517,23 @@ def _load_file(batch: ImportBatch) -> bytes:
 
 def _delete_file(batch_id: int) -> None:
     stored_file_path(batch_id).unlink(missing_ok=True)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a pass holds ~10^5 rows of live objects.
+
+    Each full collection walks every live object; with 100 000 customers, events and contacts
+    alive that costs about a third of the commit (measured). Reference counting still frees
+    everything; cycles are collected when the pass ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _call(hook: Hook | None, point: str, info: Mapping[str, Any]) -> None:

@@ -4,6 +4,10 @@ Every operation runs with the API's default auth (bearer token or session cookie
 Every object named in a URL is fetched through a selector with the caller's scope, so a file
 outside it answers 404 exactly like a missing one. Services do the writing and raise
 ``DomainError`` subclasses, which ``neiqin.api.main`` turns into ``{"code","message","extra"}``.
+
+Lists page with ``limit`` (1-200, default 50; more is refused with 422, not silently capped) and
+``offset``, and answer ``{"count", "items"}``. List rows carry no sensitive field; the full file
+(``GET /customers/{id}``) shows them decrypted to users in scope, and each such view is audited.
 """
 
 from collections.abc import Iterator, Mapping
@@ -19,7 +23,7 @@ from ninja import Path, Query, Router, Status
 
 from neiqin.accounts.models import User
 from neiqin.core import audit
-from neiqin.core.errors import NotFound, PermissionDenied, ValidationFailed
+from neiqin.core.errors import PermissionDenied, ValidationFailed
 from neiqin.core.identifiers import normalize_phone
 from neiqin.customers import rules, selectors, services
 from neiqin.customers.choices import STAGE_TRANSITIONS
@@ -243,18 +247,7 @@ def _customer(request: HttpRequest, customer_id: int) -> Customer:
 
 def _contact_for(request: HttpRequest, contact_id: int) -> Contact:
     """A contact whose customer is in the caller's scope; anything else is 404."""
-    missing = NotFound(_("联系人不存在或无权查看。"))
-    customer_id = Contact.objects.filter(pk=contact_id).values_list("customer_id", flat=True).first()
-    if customer_id is None:
-        raise missing
-    try:
-        customer = selectors.customer_get_for_user(user=request.user, pk=customer_id)
-    except NotFound:
-        raise missing from None
-    contact = selectors.contacts_for(customer=customer).filter(pk=contact_id).first()
-    if contact is None:
-        raise missing
-    return contact
+    return selectors.contact_get_for_user(user=request.user, pk=contact_id)
 
 
 def _resolve_owner(owner_id: int) -> User:
@@ -412,7 +405,9 @@ def customers_release(request: HttpRequest, payload: ReleaseIn, customer_id: int
 )
 def customers_set_stage(request: HttpRequest, payload: StageChangeIn, customer_id: int = _id_path()):
     customer = _customer(request, customer_id)
-    updated = services.customer_set_stage(customer=customer, stage=payload.stage, by=request.user, reason=payload.reason)
+    updated = services.customer_set_stage(
+        customer=customer, stage=payload.stage, by=request.user, reason=payload.reason
+    )
     return _summary(updated)
 
 
@@ -438,7 +433,7 @@ def customers_history(request: HttpRequest, page: Query[PageQuery], customer_id:
             "channel": event.channel,
         }
 
-    return _page(audit.history(customer), page, render)
+    return _page(selectors.customer_history(customer=customer), page, render)
 
 
 # ---- contacts --------------------------------------------------------------------------------

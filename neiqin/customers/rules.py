@@ -44,8 +44,22 @@ def can_assign(user: Any) -> bool:
     return has_role(user, CAN_ASSIGN_CUSTOMERS)
 
 
+def can_assign_to(user: Any, owner: Any) -> bool:
+    """Managers assign within their own teams; the desk, GM and admin assign to anyone."""
+    if has_role(user, {Role.CLERK, Role.GM, Role.DEPUTY_GM, Role.ADMIN}):
+        return True
+    from neiqin.accounts.scoping import team_ids
+
+    return getattr(owner, "team_id", None) in team_ids(user)
+
+
 def can_claim(user: Any, customer: Customer) -> bool:
     return customer.owner_id is None and has_role(user, CAN_CLAIM_FROM_POOL)
+
+
+def can_claim_any(user: Any) -> bool:
+    """May take customers from the pool at all (the pool page's claim buttons)."""
+    return has_role(user, CAN_CLAIM_FROM_POOL)
 
 
 def can_acknowledge(user: Any, customer: Customer) -> bool:

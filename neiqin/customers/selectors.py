@@ -14,6 +14,7 @@ from neiqin.accounts.scoping import customer_scope, has_role, team_ids
 from neiqin.core import crypto
 from neiqin.core.errors import NotFound, ValidationFailed
 from neiqin.core.identifiers import normalize_phone
+from neiqin.core.models import Event
 from neiqin.core.pinyin import is_pinyin_query
 from neiqin.customers.models import AccessGrant, Contact, Customer
 
@@ -177,6 +178,8 @@ def pool_get_for_user(*, user: Any, pk: Any) -> Customer:
 def find_by_phone(*, user: Any, phone: str) -> QuerySet[Customer]:
     """Exact lookup of a caller's number (call log): customer phone or any contact's phone."""
     normalized = normalize_phone(phone)
+    if not normalized:
+        return Customer.objects.none()
     index = crypto.blind_index(normalized, purpose="phone")
     contact_hits = Contact.objects.filter(Q(mobile_index=index) | Q(phone_index=index)).values("customer_id")
     return customer_queryset(user=user).filter(Q(phone_index=index) | Q(pk__in=contact_hits))
@@ -184,6 +187,37 @@ def find_by_phone(*, user: Any, phone: str) -> QuerySet[Customer]:
 
 def contacts_for(*, customer: Customer) -> QuerySet[Contact]:
     return customer.contacts.all()
+
+
+def contact_get_for_user(*, user: Any, pk: Any) -> Contact:
+    """A contact whose customer is in the user's scope; anything else is "not found"."""
+    missing = NotFound(_("联系人不存在或无权查看。"))
+    try:
+        pk_int = int(pk)
+    except (TypeError, ValueError):
+        raise missing from None
+    q = customer_visible_q(user)
+    if q is None:
+        raise missing
+    contact = (
+        Contact.objects.filter(pk=pk_int, customer__in=Customer.objects.filter(q).values("pk"))
+        .select_related("customer")
+        .first()
+    )
+    if contact is None:
+        raise missing
+    return contact
+
+
+def customer_history(*, customer: Customer, include_views: bool = False) -> QuerySet[Event]:
+    """Audit events of the file and of its contacts, newest first (CUS-5: every change kept)."""
+    events = Event.objects.filter(
+        Q(object_type="customers.customer", object_id=str(customer.pk))
+        | Q(object_type="customers.contact", data__customer=customer.pk)
+    ).select_related("actor")
+    if not include_views:
+        events = events.exclude(action="customers.customer.viewed")
+    return events.order_by("-created_at", "-id")
 
 
 def handover_overdue(*, user: Any) -> QuerySet[Customer]:

@@ -314,7 +314,8 @@ def _raise_duplicates(dups: list[Duplicate]) -> None:
 
 
 def _apply_search_fields(customer: Customer) -> None:
-    customer.name_normalized = normalize_company_name(customer.name)
+    # NFKC can lengthen a name (e.g. U+FDFA): the key is for equality only, so truncate it.
+    customer.name_normalized = normalize_company_name(customer.name)[:120]
     initials, full = [], []
     for text in (customer.name, customer.short_name):
         if text:
@@ -370,6 +371,8 @@ def customer_create(
         raise PermissionDenied(_("您没有新建客户的权限。"))
     if owner is None and Role.SALESPERSON in roles(by) and not rules.can_assign(by):
         owner = by
+    if owner is not None and owner.pk != getattr(by, "pk", None):
+        _require_assign(by, owner)
     customer = build_customer(fields=fields, by=by, owner=owner)
     contact_rows = [clean_contact_fields(c) for c in contacts]
     phones = [customer.phone] + [c.get(k, "") for c in contact_rows for k in ("mobile", "phone")]
@@ -393,6 +396,13 @@ def customer_create(
 def _locked(customer: Customer) -> Customer:
     """The current row, locked: rules are checked on it, never on the caller's (maybe stale) copy."""
     return Customer.objects.select_for_update(of=("self",)).select_related("owner").get(pk=customer.pk)
+
+
+def _require_assign(by: Any, owner: Any) -> None:
+    if not rules.can_assign(by):
+        raise PermissionDenied(_("您没有分配客户的权限。"))
+    if not rules.can_assign_to(by, owner):
+        raise PermissionDenied(_("销售经理只能把客户分配给本团队的业务员。"))
 
 
 def _require_edit(by: Any, customer: Customer) -> None:
@@ -499,8 +509,7 @@ def _notify_new_owner(*, customer: Customer, by: Any) -> None:
 def customer_assign(*, customer: Customer, owner: User, by: Any, reason: str = "") -> Customer:
     """Assign or reassign to a salesperson; the new owner must acknowledge within the deadline.
     The previous owner loses access on the next request (scope is computed from the owner)."""
-    if not rules.can_assign(by):
-        raise PermissionDenied(_("您没有分配客户的权限。"))
+    _require_assign(by, owner)
     current = _locked(customer)
     owner = _check_owner(owner)
     if current.owner_id == owner.pk:

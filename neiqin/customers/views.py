@@ -80,6 +80,7 @@ ACTION_LABELS = {
     "customers.contact.created": gettext_lazy("新增联系人"),
     "customers.contact.updated": gettext_lazy("修改联系人"),
     "customers.contact.deleted": gettext_lazy("删除联系人"),
+    "customers.contact.imported": gettext_lazy("导入联系人"),
 }
 
 # (column label, sort key of selectors.SORTS or None) for the list table header.
@@ -148,7 +149,7 @@ def _is_fragment(request: HttpRequest, target: str) -> bool:
 
 
 def _detail_url(customer: Customer) -> str:
-    return reverse("web:customers:detail", args=[customer.pk])
+    return reverse("customers:detail", args=[customer.pk])
 
 
 def _customer_for(request: HttpRequest, pk: int) -> Customer:
@@ -235,7 +236,7 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     """Export the filtered list; the service checks scope and writes the export audit event."""
     _require(rules.can_export(request.user), _("您没有导出客户的权限。"))
     fmt = request.GET.get("fmt", "xlsx")
-    back = reverse("web:customers:list") + "?" + request.GET.urlencode()
+    back = reverse("customers:list") + "?" + request.GET.urlencode()
     if fmt not in EXPORT_FORMATS:
         messages.error(request, _("不支持的导出格式：%(fmt)s") % {"fmt": fmt})
         return redirect(back)
@@ -287,7 +288,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("客户 %(code)s %(name)s 已创建。") % _labels(customer))
                 if selectors.customer_queryset(user=user).filter(pk=customer.pk).exists():
                     return redirect(_detail_url(customer))
-                return redirect("web:customers:list")
+                return redirect("customers:list")
     else:
         form = CustomerForm(initial=_customer_form_defaults(), **form_options)
     status = 422 if request.method == "POST" else 200
@@ -415,11 +416,7 @@ def _event_note(event: Event) -> str:
 
 def _history(customer: Customer) -> list[dict[str, Any]]:
     """Changes to the file and its contacts, newest first, with field names and before -> after."""
-    own = audit.history(customer).exclude(action=VIEWED)[:HISTORY_LIMIT]
-    contacts = Event.objects.filter(object_type=Contact._meta.label_lower, data__customer=customer.pk).select_related(
-        "actor"
-    )[:HISTORY_LIMIT]
-    events = sorted([*own, *contacts], key=lambda e: (e.created_at, e.pk), reverse=True)[:HISTORY_LIMIT]
+    events = list(selectors.customer_history(customer=customer)[:HISTORY_LIMIT])
     names = _related_names(events)
     rows = []
     for event in events:
@@ -558,7 +555,7 @@ def customer_release(request: HttpRequest, pk: int) -> HttpResponse:
     # The file is usually out of the user's scope now: go where they can still look.
     if selectors.customer_queryset(user=request.user).filter(pk=customer.pk).exists():
         return redirect(_detail_url(customer))
-    return redirect("web:customers:list")
+    return redirect("customers:list")
 
 
 @login_required
@@ -649,9 +646,9 @@ def _contact_form_page(
     request: HttpRequest, customer: Customer, form: ContactForm, contact: Contact | None, error: Any, status: int
 ) -> HttpResponse:
     action = (
-        reverse("web:customers:contact_edit", args=[customer.pk, contact.pk])
+        reverse("customers:contact_edit", args=[customer.pk, contact.pk])
         if contact
-        else reverse("web:customers:contact_create", args=[customer.pk])
+        else reverse("customers:contact_create", args=[customer.pk])
     )
     context = {
         "customer": customer,
@@ -745,14 +742,16 @@ def pool(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@domain_errors
 def pool_claim(request: HttpRequest, pk: int) -> HttpResponse:
     """First come, first served: whoever claims second is told who was faster."""
+    _require(rules.can_claim_any(request.user), _("只有业务员可以从公海领取客户。"))
     try:
         customer = selectors.pool_get_for_user(user=request.user, pk=pk)
         customer = services.customer_claim(customer=customer, by=request.user)
-    except (NotFound, Conflict, PermissionDenied) as exc:
+    except (NotFound, Conflict) as exc:  # lost the race: say who was faster, back to the pool
         messages.warning(request, exc.message)
-        return redirect("web:customers:pool")
+        return redirect("customers:pool")
     messages.success(request, _("已领取客户 %(code)s %(name)s。") % _labels(customer))
     return redirect(_detail_url(customer))
 
@@ -821,7 +820,7 @@ def import_start(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 error = exc.message
             else:
-                return redirect("web:customers:import_batch", batch_id=batch.pk)
+                return redirect("customers:import_batch", batch_id=batch.pk)
     status = 422 if request.method == "POST" else 200
     batches = importer.import_batches_for(user=user)[:20]
     return render(
@@ -859,7 +858,7 @@ def import_commit(request: HttpRequest, batch_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.message)
     # On success the batch page itself shows the result (status 已导入 and the counts).
-    return redirect("web:customers:import_batch", batch_id=batch_id)
+    return redirect("customers:import_batch", batch_id=batch_id)
 
 
 @login_required
@@ -873,9 +872,9 @@ def import_discard(request: HttpRequest, batch_id: int) -> HttpResponse:
         importer.discard_customer_import(batch_id=batch_id, by=request.user)
     except (ValidationFailed, Conflict) as exc:
         messages.error(request, exc.message)
-        return redirect("web:customers:import_batch", batch_id=batch_id)
+        return redirect("customers:import_batch", batch_id=batch_id)
     messages.info(request, _("已放弃本次导入，没有写入任何数据。"))
-    return redirect("web:customers:import")
+    return redirect("customers:import")
 
 
 @never_cache

@@ -221,7 +221,7 @@ class Planner:
         rng, ids = self.rng, self.ids
         name = ids.individual()
         mobile = ids.mobile()
-        birthday = ids.birthday(1960, 1995)
+        birthday = ids.birthday(1980, 1998)  # stdnum knows birth-place divisions from the 1980s on
         fields.update(
             name=name,
             kind=Kind.INDIVIDUAL,

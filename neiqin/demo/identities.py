@@ -116,11 +116,17 @@ class Identities:
         return title, department, decides
 
     def id_number(self, place: Place, birthday: dt.date) -> str:
-        """A resident ID number that passes stdnum (checksum, birth date, birth place); "" if the
-        division did not exist in that birth year."""
-        body = f"{place.division}{birthday:%Y%m%d}{self.rng.randint(1, 999):03d}"
-        number = body + ric.calc_check_digit(body + "0")
-        return number if ric.is_valid(number) else ""
+        """A resident ID number that passes stdnum (checksum, birth date, and a birth-place
+        division that existed in the birth year: the customer's district or another district of
+        the same city); "" when none did."""
+        sequence = f"{self.rng.randint(1, 999):03d}"
+        divisions = [place.division] + [code for _name, code in place.city.districts if code != place.division]
+        for division in divisions:
+            body = f"{division}{birthday:%Y%m%d}{sequence}"
+            number = body + ric.calc_check_digit(body + "0")
+            if ric.is_valid(number):
+                return number
+        return ""
 
     # --- phones (stored and compared normalised: digits only) ----------------------------------
 

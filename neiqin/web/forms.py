@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(AuthenticationForm):
     error_messages = {
-        "invalid_login": _("用户名或密码错误。连续失败 5 次后账号将锁定 15 分钟。"),
+        "invalid_login": _("用户名或密码不正确。连续失败 5 次后账号将锁定 15 分钟。"),
+        "locked": _("用户名或密码不正确。已连续失败 5 次，账号已锁定 15 分钟，请稍后再试。"),
         "inactive": _("该账号已停用，请联系管理员。"),
     }
 

@@ -15,5 +15,4 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("customers/", include("neiqin.customers.urls")),
 ]

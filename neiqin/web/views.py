@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.helpers import get_failure_limit
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -48,6 +49,20 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        """The failure that reaches the limit still gets the login page, saying the account is now
+        locked; axes answers the next attempts with the lockout page (429) before any hashing."""
+        request = self.request
+        failures = getattr(request, "axes_failures_since_start", None)
+        # Only the failure that reaches the limit; attempts while locked stay refused by axes.
+        if getattr(request, "axes_locked_out", False) and failures == get_failure_limit(
+            request, getattr(request, "axes_credentials", None)
+        ):
+            request.axes_locked_out = False
+            form.errors.pop("__all__", None)
+            form.add_error(None, form.error_messages["locked"])
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -210,7 +225,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 def _object_url(notification: Any) -> str:
     if notification.object_type == Customer._meta.label_lower and notification.object_id:
-        return reverse("web:customers:detail", args=[notification.object_id])
+        return reverse("customers:detail", args=[notification.object_id])
     return ""
 
 

@@ -9,12 +9,14 @@ import zipfile
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.test import override_settings
 
 from neiqin.core import imports
 from neiqin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from neiqin.core.identifiers import make_uscc
 from neiqin.core.models import Event, ImportBatch, Notification
+from neiqin.core.numbering import next_number, reserve_numbers
 from neiqin.core.spreadsheets import UploadRejected
 from neiqin.customers import services
 from neiqin.customers.importer import (
@@ -349,6 +351,20 @@ def test_batches_are_private_to_their_uploader_except_for_admins(cast):
         commit_customer_import(batch_id=theirs.pk, by=cast.clerk)
     with pytest.raises(NotFound):
         discard_customer_import(batch_id=theirs.pk, by=cast.clerk)
+
+
+def test_code_blocks_are_consecutive_and_a_rollback_returns_them():
+    with transaction.atomic():
+        first = next_number(series="customer")
+        block = reserve_numbers(series="customer", count=3)
+    year = first[2:6]
+    assert block == [f"KH{year}-00002", f"KH{year}-00003", f"KH{year}-00004"]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        reserve_numbers(series="customer", count=1000)
+        raise RuntimeError("import failed")
+    with transaction.atomic():
+        assert next_number(series="customer") == f"KH{year}-00005"
+        assert reserve_numbers(series="customer", count=0) == []
 
 
 # ---- formats ------------------------------------------------------------------------------------

@@ -180,12 +180,26 @@ def test_overdue_handovers_are_listed(cast, settings):
 def test_reassignment_keeps_history_and_revokes_the_previous_owner(cast):
     customer = make(cast, owner=cast.sales1)
     assert customer_get_for_user(user=cast.sales1, pk=customer.pk) == customer
-    services.customer_assign(customer=customer, owner=cast.sales2, by=cast.manager, reason="区域调整")
+    services.customer_assign(customer=customer, owner=cast.sales2, by=cast.clerk, reason="区域调整")
     with pytest.raises(Exception, match="不存在"):
         customer_get_for_user(user=cast.sales1, pk=customer.pk)
     kinds = list(Assignment.objects.filter(customer=customer).order_by("id").values_list("kind", flat=True))
     assert kinds == ["assign", "reassign"]
     assert events(customer, "customers.customer.assigned").get().changes["owner"] == [cast.sales1.pk, cast.sales2.pk]
+
+
+def test_managers_assign_only_within_their_teams(cast):
+    customer = make(cast, owner=cast.sales1)
+    with pytest.raises(PermissionDenied, match="本团队"):
+        services.customer_assign(customer=customer, owner=cast.sales2, by=cast.manager)
+    services.customer_assign(customer=customer, owner=cast.manager, by=cast.manager)
+    assert Customer.objects.get(pk=customer.pk).owner == cast.manager
+
+
+def test_a_salesperson_cannot_create_a_customer_for_someone_else(cast):
+    with pytest.raises(PermissionDenied):
+        make(cast, owner=cast.sales2, by=cast.sales1)
+    assert Customer.objects.count() == 0
 
 
 def test_salespeople_cannot_assign(cast):

@@ -13,7 +13,7 @@ from neiqin.customers import services
 from neiqin.customers.choices import Stage
 from neiqin.customers.models import Contact, Customer
 
-LIST = reverse("web:customers:list")
+LIST = reverse("customers:list")
 
 
 def _customer(cast, name: str, owner=None, **fields):
@@ -26,7 +26,7 @@ def _table(response) -> str:
 
 
 def _detail(customer: Customer) -> str:
-    return reverse("web:customers:detail", args=[customer.pk])
+    return reverse("customers:detail", args=[customer.pk])
 
 
 @pytest.fixture
@@ -186,9 +186,9 @@ def test_detail_buttons_follow_the_rules(cast, client_for, two_files):
 
     sales_body = client_for(cast.sales1).get(_detail(mine)).content.decode()
 
-    assert reverse("web:customers:acknowledge", args=[mine.pk]) in sales_body
-    assert reverse("web:customers:assign", args=[mine.pk]) not in sales_body
-    assert reverse("web:customers:edit", args=[mine.pk]) in sales_body
+    assert reverse("customers:acknowledge", args=[mine.pk]) in sales_body
+    assert reverse("customers:assign", args=[mine.pk]) not in sales_body
+    assert reverse("customers:edit", args=[mine.pk]) in sales_body
 
 
 def test_warehouse_sees_no_customer_file(cast, client_for, two_files):
@@ -202,7 +202,7 @@ def test_warehouse_sees_no_customer_file(cast, client_for, two_files):
 
 def test_create_via_form_creates_the_customer(cast, client_for):
     response = client_for(cast.clerk).post(
-        reverse("web:customers:create"),
+        reverse("customers:create"),
         {
             "name": "长沙新材料科技有限公司",
             "kind": "enterprise",
@@ -223,14 +223,14 @@ def test_create_via_form_creates_the_customer(cast, client_for):
 
 
 def test_salesperson_creating_a_customer_owns_it(cast, client_for):
-    client_for(cast.sales1).post(reverse("web:customers:create"), {"name": "岳麓装饰工程有限公司"})
+    client_for(cast.sales1).post(reverse("customers:create"), {"name": "岳麓装饰工程有限公司"})
 
     assert Customer.objects.get(name="岳麓装饰工程有限公司").owner == cast.sales1
 
 
 def test_invalid_credit_code_rerenders_with_the_chinese_field_error(cast, client_for):
     response = client_for(cast.clerk).post(
-        reverse("web:customers:create"),
+        reverse("customers:create"),
         {
             "name": "长沙新材料科技有限公司",
             "kind": "enterprise",
@@ -249,7 +249,7 @@ def test_invalid_credit_code_rerenders_with_the_chinese_field_error(cast, client
 
 def test_duplicate_name_is_a_form_level_error(cast, client_for, two_files):
     response = client_for(cast.clerk).post(
-        reverse("web:customers:create"),
+        reverse("customers:create"),
         {"name": "涵瑞建筑装饰有限责任公司", "kind": "enterprise", "industry": "other", "grade": "C"},
     )
 
@@ -259,8 +259,8 @@ def test_duplicate_name_is_a_form_level_error(cast, client_for, two_files):
 
 
 def test_credit_fields_only_for_roles_that_may_set_credit(cast, client_for):
-    clerk_form = client_for(cast.clerk).get(reverse("web:customers:create")).content.decode()
-    gm_form = client_for(cast.gm).get(reverse("web:customers:create")).content.decode()
+    clerk_form = client_for(cast.clerk).get(reverse("customers:create")).content.decode()
+    gm_form = client_for(cast.gm).get(reverse("customers:create")).content.decode()
 
     assert 'name="credit_limit"' not in clerk_form
     assert 'name="credit_limit"' in gm_form
@@ -268,7 +268,7 @@ def test_credit_fields_only_for_roles_that_may_set_credit(cast, client_for):
 
 def test_credit_fields_posted_by_a_clerk_are_ignored(cast, client_for):
     client_for(cast.clerk).post(
-        reverse("web:customers:create"),
+        reverse("customers:create"),
         {
             "name": "长沙新材料科技有限公司",
             "kind": "enterprise",
@@ -287,11 +287,11 @@ def test_credit_fields_posted_by_a_clerk_are_ignored(cast, client_for):
 def test_edit_saves_changes(cast, client_for, two_files):
     mine, _theirs = two_files
     client = client_for(cast.sales1)
-    form = client.get(reverse("web:customers:edit", args=[mine.pk])).context["form"]
+    form = client.get(reverse("customers:edit", args=[mine.pk])).context["form"]
     data = {k: v for k, v in form.initial.items() if v is not None and k != "is_vip"}
     data.update(city="长沙", grade="A")
 
-    response = client.post(reverse("web:customers:edit", args=[mine.pk]), data)
+    response = client.post(reverse("customers:edit", args=[mine.pk]), data)
 
     assert response.status_code == 302
     mine.refresh_from_db()
@@ -304,7 +304,7 @@ def test_edit_with_stale_version_shows_conflict_and_changes_nothing(cast, client
     services.customer_update(customer=mine, fields={"city": "株洲"}, by=cast.clerk)
 
     response = client_for(cast.sales1).post(
-        reverse("web:customers:edit", args=[mine.pk]),
+        reverse("customers:edit", args=[mine.pk]),
         {
             "version": stale_version,
             "name": mine.name,
@@ -326,7 +326,7 @@ def test_edit_with_stale_version_shows_conflict_and_changes_nothing(cast, client
 def test_edit_outside_scope_is_404(cast, client_for, two_files):
     _mine, theirs = two_files
 
-    response = client_for(cast.sales1).post(reverse("web:customers:edit", args=[theirs.pk]), {"name": "x"})
+    response = client_for(cast.sales1).post(reverse("customers:edit", args=[theirs.pk]), {"name": "x"})
 
     assert response.status_code == 404
     theirs.refresh_from_db()
@@ -334,7 +334,7 @@ def test_edit_outside_scope_is_404(cast, client_for, two_files):
 
 
 def test_finance_may_not_create_customers(cast, client_for):
-    response = client_for(cast.finance).get(reverse("web:customers:create"))
+    response = client_for(cast.finance).get(reverse("customers:create"))
 
     assert response.status_code == 403
 
@@ -346,7 +346,7 @@ def test_assign_by_clerk(cast, client_for):
     pooled = _customer(cast, "长沙公海客户有限公司")
 
     response = client_for(cast.clerk).post(
-        reverse("web:customers:assign", args=[pooled.pk]), {"owner": cast.sales2.pk, "reason": "就近"}
+        reverse("customers:assign", args=[pooled.pk]), {"owner": cast.sales2.pk, "reason": "就近"}
     )
 
     assert response.status_code == 302
@@ -358,7 +358,7 @@ def test_release_without_reason_is_refused(cast, client_for, two_files):
     mine, _theirs = two_files
     client = client_for(cast.sales1)
 
-    response = client.post(reverse("web:customers:release", args=[mine.pk]), {"reason": " "}, follow=True)
+    response = client.post(reverse("customers:release", args=[mine.pk]), {"reason": " "}, follow=True)
 
     assert "请填写退回公海的原因" in response.content.decode()
     mine.refresh_from_db()
@@ -368,7 +368,7 @@ def test_release_without_reason_is_refused(cast, client_for, two_files):
 def test_release_with_reason_goes_back_to_the_list(cast, client_for, two_files):
     mine, _theirs = two_files
 
-    response = client_for(cast.sales1).post(reverse("web:customers:release", args=[mine.pk]), {"reason": "无需求"})
+    response = client_for(cast.sales1).post(reverse("customers:release", args=[mine.pk]), {"reason": "无需求"})
 
     assert response.url == LIST
     mine.refresh_from_db()
@@ -379,13 +379,13 @@ def test_stage_lost_needs_a_reason(cast, client_for, two_files):
     mine, _theirs = two_files
     client = client_for(cast.sales1)
 
-    response = client.post(reverse("web:customers:stage", args=[mine.pk]), {"stage": "lost"}, follow=True)
+    response = client.post(reverse("customers:stage", args=[mine.pk]), {"stage": "lost"}, follow=True)
 
     assert "请填写未成交或流失的原因" in response.content.decode()
     mine.refresh_from_db()
     assert mine.stage == Stage.POTENTIAL
 
-    client.post(reverse("web:customers:stage", args=[mine.pk]), {"stage": "lost", "reason": "价格太高"})
+    client.post(reverse("customers:stage", args=[mine.pk]), {"stage": "lost", "reason": "价格太高"})
 
     mine.refresh_from_db()
     assert (mine.stage, mine.lost_reason) == (Stage.LOST, "价格太高")
@@ -394,7 +394,7 @@ def test_stage_lost_needs_a_reason(cast, client_for, two_files):
 def test_record_follow_up(cast, client_for, two_files):
     mine, _theirs = two_files
 
-    client_for(cast.sales1).post(reverse("web:customers:follow_up", args=[mine.pk]), {"next_contact_on": "2031-05-06"})
+    client_for(cast.sales1).post(reverse("customers:follow_up", args=[mine.pk]), {"next_contact_on": "2031-05-06"})
 
     mine.refresh_from_db()
     assert mine.last_contact_at is not None
@@ -405,7 +405,7 @@ def test_key_date_add(cast, client_for, two_files):
     mine, _theirs = two_files
 
     client_for(cast.sales1).post(
-        reverse("web:customers:key_date_add", args=[mine.pk]),
+        reverse("customers:key_date_add", args=[mine.pk]),
         {"kind": "lease_expiry", "date": "2031-03-31", "note": "办公室租约"},
     )
 
@@ -416,7 +416,7 @@ def test_key_date_add(cast, client_for, two_files):
 def test_actions_are_post_only(cast, client_for, two_files):
     mine, _theirs = two_files
 
-    response = client_for(cast.sales1).get(reverse("web:customers:acknowledge", args=[mine.pk]))
+    response = client_for(cast.sales1).get(reverse("customers:acknowledge", args=[mine.pk]))
 
     assert response.status_code == 405
 
@@ -428,7 +428,7 @@ def test_contact_add_by_htmx_returns_the_contacts_table(cast, client_for, two_fi
     mine, _theirs = two_files
 
     response = client_for(cast.sales1).post(
-        reverse("web:customers:contact_create", args=[mine.pk]),
+        reverse("customers:contact_create", args=[mine.pk]),
         {"name": "王经理", "mobile": "138 0013 8000", "is_primary": "on"},
         HTTP_HX_REQUEST="true",
     )
@@ -445,7 +445,7 @@ def test_contact_with_bad_phone_rerenders_the_form_with_422(cast, client_for, tw
     mine, _theirs = two_files
 
     response = client_for(cast.sales1).post(
-        reverse("web:customers:contact_create", args=[mine.pk]),
+        reverse("customers:contact_create", args=[mine.pk]),
         {"name": "王经理", "mobile": "abc"},
         HTTP_HX_REQUEST="true",
     )
@@ -460,11 +460,11 @@ def test_contact_edit_and_delete_without_htmx(cast, client_for, two_files):
     contact = services.contact_create(customer=mine, fields={"name": "王经理"}, by=cast.sales1)
     client = client_for(cast.sales1)
 
-    client.post(reverse("web:customers:contact_edit", args=[mine.pk, contact.pk]), {"name": "王总", "title": "总经理"})
+    client.post(reverse("customers:contact_edit", args=[mine.pk, contact.pk]), {"name": "王总", "title": "总经理"})
     contact.refresh_from_db()
     assert (contact.name, contact.title) == ("王总", "总经理")
 
-    response = client.post(reverse("web:customers:contact_delete", args=[mine.pk, contact.pk]))
+    response = client.post(reverse("customers:contact_delete", args=[mine.pk, contact.pk]))
     assert response.url == _detail(mine)
     assert not Contact.objects.exists()
 
@@ -473,7 +473,7 @@ def test_contact_of_another_customer_is_404(cast, client_for, two_files):
     mine, theirs = two_files
     contact = services.contact_create(customer=theirs, fields={"name": "李经理"}, by=cast.sales2)
 
-    response = client_for(cast.sales1).post(reverse("web:customers:contact_delete", args=[mine.pk, contact.pk]))
+    response = client_for(cast.sales1).post(reverse("customers:contact_delete", args=[mine.pk, contact.pk]))
 
     assert response.status_code == 404
     assert Contact.objects.filter(pk=contact.pk).exists()
@@ -484,9 +484,9 @@ def test_contact_of_another_customer_is_404(cast, client_for, two_files):
 
 def test_pool_claim_and_a_second_claim_gets_the_conflict_message(cast, client_for):
     pooled = _customer(cast, "长沙公海客户有限公司")
-    claim = reverse("web:customers:claim", args=[pooled.pk])
+    claim = reverse("customers:claim", args=[pooled.pk])
 
-    assert pooled.name in client_for(cast.sales1).get(reverse("web:customers:pool")).content.decode()
+    assert pooled.name in client_for(cast.sales1).get(reverse("customers:pool")).content.decode()
     first = client_for(cast.sales1).post(claim)
     second = client_for(cast.sales2).post(claim, follow=True)
 
@@ -501,7 +501,7 @@ def test_pool_search_fragment(cast, client_for):
     _customer(cast, "郑州其他客户有限公司")
 
     response = client_for(cast.sales1).get(
-        reverse("web:customers:pool"), {"q": "长沙"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="pool-table"
+        reverse("customers:pool"), {"q": "长沙"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="pool-table"
     )
 
     body = response.content.decode()
@@ -513,17 +513,17 @@ def test_pool_search_fragment(cast, client_for):
 
 
 def test_import_is_for_clerks_and_admins_only(cast, client_for):
-    assert client_for(cast.sales1).get(reverse("web:customers:import")).status_code == 403
+    assert client_for(cast.sales1).get(reverse("customers:import")).status_code == 403
 
 
 def test_export_is_refused_to_finance(cast, client_for):
-    assert client_for(cast.finance).get(reverse("web:customers:export"), {"fmt": "csv"}).status_code == 403
+    assert client_for(cast.finance).get(reverse("customers:export"), {"fmt": "csv"}).status_code == 403
 
 
 def test_export_returns_an_attachment_of_the_users_scope_and_is_audited(cast, client_for, two_files):
     mine, theirs = two_files
 
-    response = client_for(cast.sales1).get(reverse("web:customers:export"), {"fmt": "csv", "q": "涵瑞"})
+    response = client_for(cast.sales1).get(reverse("customers:export"), {"fmt": "csv", "q": "涵瑞"})
 
     text = response.content.decode("utf-8-sig")
     assert response.status_code == 200
@@ -535,7 +535,7 @@ def test_export_returns_an_attachment_of_the_users_scope_and_is_audited(cast, cl
 
 
 def test_export_with_unknown_format_goes_back_with_a_message(cast, client_for, two_files):
-    response = client_for(cast.clerk).get(reverse("web:customers:export"), {"fmt": "pdf"}, follow=True)
+    response = client_for(cast.clerk).get(reverse("customers:export"), {"fmt": "pdf"}, follow=True)
 
     assert "不支持的导出格式" in response.content.decode()
     assert not Event.objects.filter(action="customers.customer.exported").exists()
@@ -556,7 +556,7 @@ BAD_CSV = "客户名称,客户等级,电话\n错误客户一,Z,abc\n正确客户
 def test_import_preview_then_commit(cast, client_for):
     client = client_for(cast.clerk)
 
-    response = client.post(reverse("web:customers:import"), {"file": _upload("客户.csv", GOOD_CSV)})
+    response = client.post(reverse("customers:import"), {"file": _upload("客户.csv", GOOD_CSV)})
     preview = client.get(response.url)
 
     body = preview.content.decode()
@@ -565,7 +565,7 @@ def test_import_preview_then_commit(cast, client_for):
     assert not Customer.objects.exists()
 
     batch_id = preview.context["batch"].pk
-    client.post(reverse("web:customers:import_commit", args=[batch_id]))
+    client.post(reverse("customers:import_commit", args=[batch_id]))
 
     assert set(Customer.objects.values_list("name", flat=True)) == {"株洲天元机电有限公司", "衡阳雁城商贸有限公司"}
 
@@ -573,7 +573,7 @@ def test_import_preview_then_commit(cast, client_for):
 def test_import_with_row_errors_lists_them_and_offers_no_commit(cast, client_for):
     client = client_for(cast.clerk)
 
-    response = client.post(reverse("web:customers:import"), {"file": _upload("客户.csv", BAD_CSV)}, follow=True)
+    response = client.post(reverse("customers:import"), {"file": _upload("客户.csv", BAD_CSV)}, follow=True)
 
     body = response.content.decode()
     errors = response.context["errors"]
@@ -585,12 +585,12 @@ def test_import_with_row_errors_lists_them_and_offers_no_commit(cast, client_for
 
 def test_import_discard_writes_nothing(cast, client_for):
     client = client_for(cast.clerk)
-    staged = client.get(client.post(reverse("web:customers:import"), {"file": _upload("a.csv", GOOD_CSV)}).url)
+    staged = client.get(client.post(reverse("customers:import"), {"file": _upload("a.csv", GOOD_CSV)}).url)
     batch = staged.context["batch"]
 
-    response = client.post(reverse("web:customers:import_discard", args=[batch.pk]))
+    response = client.post(reverse("customers:import_discard", args=[batch.pk]))
 
-    assert response.url == reverse("web:customers:import")
+    assert response.url == reverse("customers:import")
     batch.refresh_from_db()
     assert batch.status == "discarded"
     assert not Customer.objects.exists()
@@ -598,7 +598,7 @@ def test_import_discard_writes_nothing(cast, client_for):
 
 def test_import_rejects_a_file_that_is_not_a_table(cast, client_for):
     response = client_for(cast.clerk).post(
-        reverse("web:customers:import"), {"file": _upload("x.csv", "<html><body>hi</body></html>")}
+        reverse("customers:import"), {"file": _upload("x.csv", "<html><body>hi</body></html>")}
     )
 
     assert response.status_code == 422
@@ -606,7 +606,7 @@ def test_import_rejects_a_file_that_is_not_a_table(cast, client_for):
 
 
 def test_import_template_download(cast, client_for):
-    response = client_for(cast.clerk).get(reverse("web:customers:import_template"))
+    response = client_for(cast.clerk).get(reverse("customers:import_template"))
 
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
@@ -615,10 +615,24 @@ def test_import_template_download(cast, client_for):
 
 def test_batches_of_other_users_are_404(cast, client_for):
     client = client_for(cast.clerk)
-    staged = client.get(client.post(reverse("web:customers:import"), {"file": _upload("a.csv", GOOD_CSV)}).url)
+    staged = client.get(client.post(reverse("customers:import"), {"file": _upload("a.csv", GOOD_CSV)}).url)
     batch = staged.context["batch"]
     other_clerk = user_create(
         username="clerk2", password="demo1234", role_codes=["clerk"], by=None, check_password=False
     )
 
-    assert client_for(other_clerk).get(reverse("web:customers:import_batch", args=[batch.pk])).status_code == 404
+    assert client_for(other_clerk).get(reverse("customers:import_batch", args=[batch.pk])).status_code == 404
+
+
+def test_gm_sets_credit_terms_through_the_edit_form(cast, client_for, two_files):
+    mine, _theirs = two_files
+    client = client_for(cast.gm)
+    form = client.get(reverse("customers:edit", args=[mine.pk])).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "is_vip"}
+    data.update(credit_limit="200,000.00", payment_mode="monthly", payment_term_days="30")
+
+    response = client.post(reverse("customers:edit", args=[mine.pk]), data)
+
+    assert response.status_code == 302
+    mine.refresh_from_db()
+    assert (str(mine.credit_limit), mine.payment_mode, mine.payment_term_days) == ("200000.00", "monthly", 30)

@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
-from stdnum.cn import uscc
+from stdnum.cn import ric, uscc
 
 from neiqin.accounts.models import User
 from neiqin.accounts.roles import Role
@@ -53,12 +53,14 @@ def test_tiny_demo_builds_thirty_customers_with_audit_trail_and_assignment_histo
     assert Event.objects.filter(action="customers.contact.created").count() >= 30
 
 
-def test_every_generated_credit_code_passes_the_gb32100_checksum(tiny_demo, small_plans):
+def test_every_generated_credit_code_and_id_number_passes_its_checksum(tiny_demo, small_plans):
     stored = list(Customer.objects.exclude(credit_code="").values_list("credit_code", flat=True))
     planned = [p.fields["credit_code"] for p in small_plans if p.fields.get("credit_code")]
     assert len(stored) >= 20 and len(planned) >= 250
     for code in stored + planned:
         assert uscc.validate(code) == code
+    id_numbers = [p.fields["id_number"] for p in small_plans if p.fields.get("id_number")]
+    assert id_numbers and all(ric.is_valid(number) for number in id_numbers)
 
 
 def test_the_same_seed_builds_the_same_customers_and_another_seed_does_not(db):

@@ -120,6 +120,12 @@ def test_server_options_are_production_settings():
     assert cli.server_options(host="::1", port=80, workers=1)["bind"] == ["[::1]:80"]
 
 
+def test_demo_offers_every_generator_scale():
+    from neiqin.demo.context import SCALES
+
+    assert cli.DEMO_SCALES == tuple(SCALES)
+
+
 def test_default_workers_is_two_per_core_plus_one_capped_at_four():
     assert cli.default_workers() == min(2 * (os.cpu_count() or 1) + 1, 4)
 

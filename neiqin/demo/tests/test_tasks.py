@@ -54,7 +54,9 @@ def test_jobs_are_registered_with_their_schedules():
     assert "pool_auto_return_nightly" in {n.rsplit(".", 1)[-1] for n in periodic_names(dt.datetime(2026, 3, 1, 18, 10))}
     assert "calendar_refresh" in {n.rsplit(".", 1)[-1] for n in periodic_names(dt.datetime(2026, 2, 28, 19, 30))}
     assert "handover_overdue_scan" in {n.rsplit(".", 1)[-1] for n in periodic_names(dt.datetime(2026, 3, 2, 1, 30))}
-    assert "pool_auto_return_nightly" not in {n.rsplit(".", 1)[-1] for n in periodic_names(dt.datetime(2026, 3, 2, 2, 10))}
+    assert "pool_auto_return_nightly" not in {
+        n.rsplit(".", 1)[-1] for n in periodic_names(dt.datetime(2026, 3, 2, 2, 10))
+    }
 
 
 def test_nightly_pool_return_releases_only_stale_customers_and_says_a_job_did_it(cast, clock):
