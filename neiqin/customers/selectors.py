@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from neiqin.core.errors import NotFound, ValidationFailed
 from neiqin.core.identifiers import normalize_phone
 from neiqin.core.models import Event
 from neiqin.core.pinyin import is_pinyin_query
-from neiqin.customers.models import AccessGrant, Contact, Customer
+from neiqin.customers.models import AccessGrant, Contact, Customer, KeyDate
 
 
 def _granted_ids(user: Any) -> QuerySet[AccessGrant]:
@@ -225,6 +226,54 @@ def handover_overdue(*, user: Any) -> QuerySet[Customer]:
     return customer_queryset(user=user).filter(
         owner__isnull=False, acknowledged_at__isnull=True, handover_due_at__lt=timezone.now()
     )
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A date worth acting on soon: a key date of a customer, or a contact's birthday (CUS-8)."""
+
+    customer: Customer
+    on: dt.date
+    label: str
+    note: str
+    days_left: int
+
+
+def _next_occurrence(date: dt.date, today: dt.date, recurring: bool) -> dt.date:
+    if not recurring:
+        return date
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date.replace(year=year)
+        except ValueError:  # 29 February in a common year: greet on the 28th
+            candidate = dt.date(year, 2, 28)
+        if candidate >= today:
+            return candidate
+    return date
+
+
+def reminders_due(*, user: Any, today: dt.date | None = None, birthday_lead_days: int = 3) -> list[Reminder]:
+    """Key dates whose reminder window is open (e.g. a lease expiring in 4-5 months) and contact
+    birthdays within ``birthday_lead_days``, for customers in the user's scope, soonest first."""
+    today = today or timezone.localdate()
+    visible = customer_queryset(user=user).values("pk")
+    rows: list[Reminder] = []
+    dates = KeyDate.objects.filter(customer__in=visible).select_related("customer", "customer__owner")
+    dates = dates.filter(Q(recurring=True) | Q(date__gte=today, date__lte=today + dt.timedelta(days=366)))
+    for key_date in dates:
+        on = _next_occurrence(key_date.date, today, key_date.recurring)
+        left = (on - today).days
+        if 0 <= left <= key_date.remind_days_before:
+            rows.append(Reminder(key_date.customer, on, str(key_date.get_kind_display()), key_date.note, left))
+    contacts = Contact.objects.filter(customer__in=visible, birthday__isnull=False).select_related(
+        "customer", "customer__owner"
+    )
+    for contact in contacts:
+        on = _next_occurrence(contact.birthday, today, True)
+        left = (on - today).days
+        if 0 <= left <= birthday_lead_days:
+            rows.append(Reminder(contact.customer, on, str(_("生日")), contact.name, left))
+    return sorted(rows, key=lambda r: (r.on, r.customer.pk))
 
 
 def follow_ups_due(*, user: Any) -> QuerySet[Customer]:

@@ -82,6 +82,7 @@ def _clerk_desk(user: Any) -> dict[str, Any]:
         "due": list(due[:HOME_LIST_LIMIT]),
         "due_count": due.count(),
         "recent": list(recent[:10]),
+        "reminders": selectors.reminders_due(user=user)[:HOME_LIST_LIMIT],
     }
 
 
@@ -94,6 +95,9 @@ def _sales_desk(user: Any) -> dict[str, Any]:
         "due_count": due.count(),
         "mine_count": mine.count(),
         "pool_size": selectors.pool_list(user=user).count(),
+        "reminders": [r for r in selectors.reminders_due(user=user) if r.customer.owner_id == user.pk][
+            :HOME_LIST_LIMIT
+        ],
     }
 
 

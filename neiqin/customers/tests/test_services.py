@@ -363,3 +363,44 @@ def test_every_kind_of_change_writes_an_audit_row(cast):
         "customers.contact.deleted",
     } <= actions
     assert all(e.actor_id for e in Event.objects.filter(action__startswith="customers."))
+
+
+# ---- reminders (CUS-8) ---------------------------------------------------------------------------
+
+
+def test_lease_expiry_is_reminded_months_ahead_and_birthdays_days_ahead(cast):
+    from neiqin.customers.selectors import reminders_due
+
+    today = dt.date(2026, 11, 23)
+    lease = make(cast, name="租约公司", owner=cast.sales1)
+    services.key_date_add(
+        customer=lease, kind="lease_expiry", date=dt.date(2027, 4, 1), by=cast.sales1, note="写字楼租约"
+    )  # 129 days ahead, lead 150
+    far = make(cast, name="远期公司", owner=cast.sales1)
+    services.key_date_add(customer=far, kind="lease_expiry", date=dt.date(2027, 9, 1), by=cast.sales1)
+    other = make(cast, name="别人的公司", owner=cast.sales2)
+    services.contact_create(customer=other, fields={"name": "周敏", "birthday": dt.date(1980, 11, 25)}, by=cast.clerk)
+    services.contact_create(customer=lease, fields={"name": "吴刚", "birthday": dt.date(1975, 11, 24)}, by=cast.clerk)
+    services.contact_create(customer=lease, fields={"name": "郑洁", "birthday": dt.date(1975, 12, 24)}, by=cast.clerk)
+    mine = reminders_due(user=cast.sales1, today=today)
+    assert [(r.customer.name, r.on, r.days_left, r.note) for r in mine] == [
+        ("租约公司", dt.date(2026, 11, 24), 1, "吴刚"),
+        ("租约公司", dt.date(2027, 4, 1), 129, "写字楼租约"),
+    ]
+    assert {r.note for r in reminders_due(user=cast.clerk, today=today)} == {"吴刚", "写字楼租约", "周敏"}
+
+
+def test_yearly_key_dates_recur_and_29_february_falls_on_the_28th(cast):
+    from neiqin.customers.selectors import reminders_due
+
+    customer = make(cast, name="周年公司", owner=cast.sales1)
+    services.key_date_add(
+        customer=customer,
+        kind="founding",
+        date=dt.date(2012, 2, 29),
+        by=cast.sales1,
+        recurring=True,
+        remind_days_before=10,
+    )
+    [reminder] = reminders_due(user=cast.sales1, today=dt.date(2027, 2, 20))
+    assert reminder.on == dt.date(2027, 2, 28)
