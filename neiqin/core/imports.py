@@ -7,7 +7,8 @@ Every import (customers now; products, prices and orders later) runs the same st
    at once. Every row is parsed and validated *outside* any write transaction (other clerks keep
    working, RELIABILITY R7). The result is an ``ImportBatch`` (``staged`` or ``rejected``) with
    per-row errors and a preview; the uploaded bytes are kept, encrypted, under
-   ``NEIQIN_HOME/imports/<batch id>.bin`` (the client's file name never reaches a path).
+   ``NEIQIN_HOME/imports/<database key>/<batch id>.bin`` (the client's file name never reaches a
+   path).
 2. **Commit** — the stored file is read back and validated again against the database as it is
    now, still outside the write lock. Then one short transaction re-checks what changed since the
    validation started, publishes every row through ``audit.bulk_create_audited`` and marks the
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -265,8 +266,15 @@ def batches_for(importer: Importer, *, user: Any) -> QuerySet[ImportBatch]:
 
 
 def stored_file_path(batch_id: int) -> Path:
-    """Where a staged batch keeps its (encrypted) upload; named by id only."""
-    return Path(settings.NEIQIN_HOME) / IMPORT_DIR / f"{int(batch_id)}.bin"
+    """Where a staged batch keeps its (encrypted) upload: named by batch id only, in a folder per
+    database, so that two databases sharing one NEIQIN_HOME (test workers) never collide."""
+    return Path(settings.NEIQIN_HOME) / IMPORT_DIR / _database_key() / f"{int(batch_id)}.bin"
+
+
+def _database_key() -> str:
+    db = connection.settings_dict
+    identity = f"{connection.vendor}:{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db.get('NAME')}"
+    return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:16]
 
 
 def display_file_name(name: str) -> str:
@@ -466,7 +474,7 @@ def _save_batch(
 
 
 def _import_dir() -> Path:
-    path = Path(settings.NEIQIN_HOME) / IMPORT_DIR
+    path = stored_file_path(0).parent
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     return path
 

@@ -241,7 +241,6 @@ class _Record:
     """A valid row: the cleaned fields (staging) or the unsaved customer (commit pass)."""
 
     number: int
-    cells: Mapping[str, str]
     cleaned: dict[str, Any]
     stage: str
     owner: User | None
@@ -350,7 +349,7 @@ class CustomerSession:
         self._duplicates(number, cells, self._keys(cells, cleaned, customer, contact), errors)
         if errors or (cleaned is None and customer is None):
             return None
-        record = _Record(number, cells, cleaned or {}, stage, owner, contact, customer)
+        record = _Record(number, cleaned or {}, stage, owner, contact, customer)
         if customer is not None:
             self._prepare_related(record, customer)
             self.records.append(record)

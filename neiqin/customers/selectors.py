@@ -221,10 +221,23 @@ def customer_history(*, customer: Customer, include_views: bool = False) -> Quer
     return events.order_by("-created_at", "-id")
 
 
+def _handover_overdue_q() -> Q:
+    return Q(owner__isnull=False, acknowledged_at__isnull=True, handover_due_at__lt=timezone.now())
+
+
 def handover_overdue(*, user: Any) -> QuerySet[Customer]:
     """Assigned but not acknowledged within the deadline."""
-    return customer_queryset(user=user).filter(
-        owner__isnull=False, acknowledged_at__isnull=True, handover_due_at__lt=timezone.now()
+    return customer_queryset(user=user).filter(_handover_overdue_q())
+
+
+def handovers_overdue_all() -> QuerySet[Customer]:
+    """Every overdue handover in the company, oldest deadline first. No user scope is applied.
+
+    For background jobs only (the reminder job narrows it to what each recipient may see and
+    answers for); pages, API and exports use ``handover_overdue(user=...)``.
+    """
+    return (
+        Customer.objects.filter(_handover_overdue_q()).select_related("owner", "team").order_by("handover_due_at", "pk")
     )
 
 

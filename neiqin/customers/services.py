@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,10 +25,11 @@ from neiqin.accounts.scoping import roles
 from neiqin.core import audit, crypto
 from neiqin.core.errors import Conflict, PermissionDenied, ValidationFailed
 from neiqin.core.identifiers import normalize_company_name, normalize_phone, validate_email_address, validate_uscc
+from neiqin.core.models import Notification
 from neiqin.core.notifications import notify
 from neiqin.core.numbering import next_number
 from neiqin.core.pinyin import search_keys
-from neiqin.customers import rules
+from neiqin.customers import rules, selectors
 from neiqin.customers.choices import (
     REVISIT_DAYS,
     STAGE_TRANSITIONS,
@@ -864,3 +865,63 @@ def access_revoke(*, grant: AccessGrant, by: Any) -> None:
     grant.revoked_at = timezone.now()
     grant.save(update_fields=["revoked_at"])
     audit.record(action="customers.access.revoked", obj=grant.customer, by=by, data={"user": grant.user_id})
+
+
+# ---- handover reminders -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def handover_overdue_remind(*, user: User) -> int:
+    """Tell ``user`` about overdue handovers they answer for; returns how many reminders were sent.
+
+    They answer for customers whose pending handover they assigned, and for customers of the
+    teams they manage. Each handover is reminded once: a later assignment is a new handover.
+    Only files the user may see are considered, so a reminder never reveals one outside their
+    scope. The half-hourly job calls this for every user who may assign customers.
+    """
+    visible = selectors.customer_visible_q(user)
+    if not user.is_active or visible is None:
+        return 0
+    pending_assigner = (
+        Assignment.objects.filter(customer=OuterRef("pk"), to_owner=OuterRef("owner"), acknowledged_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .values("by")[:1]
+    )
+    overdue = (
+        selectors.handovers_overdue_all()
+        .filter(visible)
+        .annotate(pending_assigner=Subquery(pending_assigner))
+        .filter(Q(team__manager=user) | Q(pending_assigner=user.pk))
+    )
+    sent = 0
+    for customer in overdue:
+        if not _handover_reminded(user=user, customer=customer):
+            _handover_remind(user=user, customer=customer)
+            sent += 1
+    return sent
+
+
+def _handover_reminder_title(customer: Customer) -> str:
+    return _("交接超时未确认：%(name)s") % {"name": customer.name}
+
+
+def _handover_reminded(*, user: User, customer: Customer) -> bool:
+    """Already told about this handover (the one that started at ``assigned_at``)."""
+    return Notification.objects.filter(
+        user=user,
+        object_type=customer._meta.label_lower,
+        object_id=str(customer.pk),
+        title=_handover_reminder_title(customer)[:120],
+        created_at__gte=customer.assigned_at,
+    ).exists()
+
+
+def _handover_remind(*, user: User, customer: Customer) -> None:
+    due = timezone.localtime(customer.handover_due_at).strftime("%m-%d %H:%M")
+    body = _("%(owner)s 未在 %(due)s 前确认接收客户 %(code)s %(name)s，请督促确认或重新分配。") % {
+        "owner": customer.owner,
+        "due": due,
+        "code": customer.code,
+        "name": customer.name,
+    }
+    notify(user=user, title=_handover_reminder_title(customer), body=body, obj=customer)

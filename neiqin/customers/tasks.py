@@ -1,19 +1,17 @@
-"""Background jobs of the customer archive (huey): the nightly pool return and handover checks."""
+"""Background jobs of the customer archive (huey): the nightly pool return and handover checks.
+
+Thin wrappers: they take ids, bind a job context and call a service.
+"""
 
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from neiqin.accounts.models import User
 from neiqin.accounts.roles import CAN_ASSIGN_CUSTOMERS
-from neiqin.core.models import Notification
-from neiqin.core.notifications import notify
 from neiqin.core.tasks import job_context, local_crontab
-from neiqin.customers import selectors, services
-from neiqin.customers.models import Assignment, Customer
+from neiqin.customers import services
 
 
 @db_periodic_task(local_crontab(hour="2", minute="10"))
@@ -39,51 +37,9 @@ def handover_overdue_scan() -> int:
 
 @db_task()
 def handover_overdue_notify(user_id: int) -> int:
-    """Tell this user about overdue handovers they are responsible for: customers they assigned,
-    and customers of the teams they manage. Once per handover; returns how many were sent."""
+    """Remind one user of the overdue handovers they answer for (see ``handover_overdue_remind``)."""
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         return 0
-    sent = 0
     with job_context("handover_overdue"):
-        for customer in selectors.handover_overdue(user=user).order_by("handover_due_at", "pk"):
-            if _responsible(user, customer) and not _already_told(user, customer):
-                _tell(user, customer)
-                sent += 1
-    return sent
-
-
-def _responsible(user: User, customer: Customer) -> bool:
-    if customer.team is not None and customer.team.manager_id == user.pk:
-        return True
-    pending = (
-        Assignment.objects.filter(customer=customer, to_owner_id=customer.owner_id, acknowledged_at__isnull=True)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return pending is not None and pending.by_id == user.pk
-
-
-def _title(customer: Customer) -> str:
-    return _("交接超时未确认：%(name)s") % {"name": customer.name}
-
-
-def _already_told(user: User, customer: Customer) -> bool:
-    return Notification.objects.filter(
-        user=user,
-        object_type=customer._meta.label_lower,
-        object_id=str(customer.pk),
-        title=_title(customer)[:120],
-        created_at__gte=customer.assigned_at,
-    ).exists()
-
-
-def _tell(user: User, customer: Customer) -> None:
-    due = timezone.localtime(customer.handover_due_at).strftime("%m-%d %H:%M")
-    body = _("%(owner)s 未在 %(due)s 前确认接收客户 %(code)s %(name)s，请督促确认或重新分配。") % {
-        "owner": customer.owner,
-        "due": due,
-        "code": customer.code,
-        "name": customer.name,
-    }
-    notify(user=user, title=_title(customer), body=body, obj=customer)
+        return services.handover_overdue_remind(user=user)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 
-from neiqin.core.tasks import calendar_package_years, calendar_seed_years
+from neiqin.core import calendar
 
 
 class Command(BaseCommand):
@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--refresh", action="store_true", help="reload years already loaded (drops manual edits)")
 
     def handle(self, *args, year, refresh, **options):
-        result = calendar_seed_years(years=year, refresh=refresh)
-        package = calendar_package_years()
+        result = calendar.seed_years(years=year, refresh=refresh)
+        package = calendar.package_years()
         if result.seeded and options["verbosity"] >= 1:
             self.stdout.write(f"loaded {len(result.seeded)} year(s): {_span(result.seeded)}")
         if result.kept and options["verbosity"] >= 2:
