@@ -24,6 +24,7 @@ management command, the kill test) observe or pause the pipeline at named points
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -42,7 +43,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from neiqin.core import audit, crypto
+from neiqin.core import audit, context, crypto
 from neiqin.core.errors import Conflict, NotFound, ValidationFailed
 from neiqin.core.models import ImportBatch
 from neiqin.core.spreadsheets import UploadRejected, inspect_upload, map_columns, read_table
@@ -296,6 +297,8 @@ def _validate_and_publish(
     if result.errors.error_rows:
         _reject(importer, batch, result.errors, row_count=result.row_count)
     late = ErrorLog(column_names=result.errors.column_names)
+    # Audit rows of the published records say they came from an import (same request id and IP).
+    token = context.bind(dataclasses.replace(context.current(), channel="import"))
     try:
         with transaction.atomic():
             locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
@@ -331,6 +334,8 @@ def _validate_and_publish(
             ),
             code="import_conflict",
         )
+    finally:
+        context.reset(token)
     return locked
 
 

@@ -510,6 +510,7 @@ class CustomerSession:
 
     def recheck(self, *, since: Any, errors: ErrorLog) -> None:
         """Customers and contacts written since validation started (inside the commit lock)."""
+        hits: dict[tuple[int, int], tuple[str, str]] = {}  # (row, existing pk) -> (column, reason)
         changed = Customer.objects.filter(updated_at__gte=since).values_list(
             "pk", "name_normalized", "credit_code", "phone_index"
         )
@@ -520,18 +521,16 @@ class CustomerSession:
                 (phone, self.file_phones, self.same_phone, "phone"),
             ):
                 if key and key in seen:
-                    errors.add(seen[key].row, column, lambda pk=pk, reason=reason: self._duplicate_message(pk, reason))
+                    hits.setdefault((seen[key].row, pk), (column, reason))
         contacts = Contact.objects.filter(updated_at__gte=since).values_list(
             "customer_id", "mobile_index", "phone_index"
         )
-        for customer_id, mobile, phone in contacts:
+        for pk, mobile, phone in contacts:
             for key in (mobile, phone):
                 if key and key in self.file_phones:
-                    errors.add(
-                        self.file_phones[key].row,
-                        "phone",
-                        lambda pk=customer_id: self._duplicate_message(pk, self.same_phone),
-                    )
+                    hits.setdefault((self.file_phones[key].row, pk), ("phone", self.same_phone))
+        for (row, pk), (column, reason) in sorted(hits.items()):
+            errors.add(row, column, lambda pk=pk, reason=reason: self._duplicate_message(pk, reason))
 
     # -- preview and publication ---------------------------------------------------------------
 

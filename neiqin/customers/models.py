@@ -142,7 +142,7 @@ class Contact(models.Model):
     """A person at the customer: decision makers and day-to-day contacts."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(_("姓名"), max_length=40)
+    name = models.CharField(_("姓名"), max_length=40, db_index=True)
     title = models.CharField(_("职务"), max_length=40, blank=True)
     department = models.CharField(_("部门"), max_length=40, blank=True)
     mobile = EncryptedTextField(_("手机"), blank=True)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -98,28 +100,42 @@ SORTS = {
 }
 
 
+_DOCUMENT_CODE = re.compile(r"^[A-Z]{1,6}\d{4}-\d+$")
+
+
+def _phone_in(q: str) -> str:
+    """The normalised phone number when the query is one as typed (digits, spaces, dashes, +)."""
+    compact = q.replace("-", "").replace(" ", "").replace("(", "").replace(")", "").lstrip("+")
+    if len(compact) < 7 or not compact.isdigit():
+        return ""
+    try:
+        return normalize_phone(q)
+    except ValidationError:
+        return ""
+
+
 def search_q(q: str) -> Q:
-    """Name, short name, pinyin initials or full pinyin, code, credit code, contact name, phone."""
+    """Search by name, short name, pinyin initials or full pinyin, contact name, phone, code or
+    credit code. A phone number, a customer code or a credit code is answered from its indexed
+    equality column alone (no substring scan); words scan the name and pinyin columns once."""
     q = q.strip()
     if not q:
         return Q()
-    cond = Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__iexact=q) | Q(contacts__name=q)
+    phone = _phone_in(q)
+    if phone:
+        index = crypto.blind_index(phone, purpose="phone")
+        contact_hits = Contact.objects.filter(Q(mobile_index=index) | Q(phone_index=index)).values("customer_id")
+        return Q(phone_index=index) | Q(pk__in=contact_hits)
+    compact = q.replace(" ", "").upper()
+    if _DOCUMENT_CODE.match(compact):
+        return Q(code=compact)
+    if len(compact) == 18 and compact.isalnum() and any(ch.isdigit() for ch in compact):
+        return Q(credit_code=compact)
+    cond = Q(name__icontains=q) | Q(short_name__icontains=q)
+    cond |= Q(pk__in=Contact.objects.filter(name=q).values("customer_id"))
     if is_pinyin_query(q):
         lowered = q.lower()
         cond |= Q(search_initials__contains=lowered) | Q(search_pinyin__contains=lowered)
-    compact = q.replace(" ", "").upper()
-    if len(compact) == 18 and compact.isalnum():
-        cond |= Q(credit_code=compact)
-    digits = "".join(ch for ch in q if ch.isdigit())
-    if len(digits) >= 7 and len(digits) == len(q.replace("-", "").replace(" ", "").lstrip("+")):
-        try:
-            phone = normalize_phone(q)
-        except Exception:  # noqa: BLE001 - not a phone number after all: no phone condition
-            phone = ""
-        if phone:
-            index = crypto.blind_index(phone, purpose="phone")
-            contact_hits = Contact.objects.filter(Q(mobile_index=index) | Q(phone_index=index)).values("customer_id")
-            cond |= Q(phone_index=index) | Q(pk__in=contact_hits)
     return cond
 
 
@@ -151,7 +167,7 @@ def customer_list(*, user: Any, filters: CustomerFilters) -> QuerySet[Customer]:
     if filters.follow_up_due:
         qs = qs.filter(next_contact_on__lte=timezone.localdate())
     if filters.q:
-        qs = qs.filter(pk__in=Customer.objects.filter(search_q(filters.q)).values("pk"))
+        qs = qs.filter(search_q(filters.q))
     if filters.sort not in SORTS:
         raise ValidationFailed(
             _("不支持的排序方式：%(sort)s") % {"sort": filters.sort}, extra={"fields": {"sort": [filters.sort]}}
@@ -165,7 +181,7 @@ def pool_list(*, user: Any, q: str = "") -> QuerySet[Customer]:
         return Customer.objects.none()
     qs = Customer.objects.filter(owner__isnull=True).select_related("region")
     if q:
-        qs = qs.filter(pk__in=Customer.objects.filter(search_q(q)).values("pk"))
+        qs = qs.filter(search_q(q))
     return qs.order_by("-pooled_at", "-id")
 
 

@@ -146,6 +146,15 @@ def test_staging_reports_each_bad_row_and_writes_no_customer(cast):
     assert not imports.stored_file_path(batch.pk).exists()
 
 
+def test_stored_errors_are_capped_but_every_bad_row_is_counted(cast):
+    rows = [["", f"0731-8{n:07d}"] for n in range(1100)]
+
+    batch = stage_customer_import(name="a.csv", data=csv_bytes(rows, "utf-8", ["客户名称", "电话"]), by=cast.clerk)
+
+    assert (batch.row_count, batch.error_count, len(batch.errors)) == (1100, 1100, 1000)
+    assert batch.errors[0] == {"row": 2, "column": "客户名称", "message": "请填写客户名称。"}
+
+
 def test_phone_duplicates_are_found_in_contacts_and_within_the_file(cast):
     services.customer_create(
         fields={"name": "已有客户有限公司"}, by=cast.clerk, contacts=[{"name": "李", "mobile": "139 0000 0042"}]
@@ -257,6 +266,7 @@ def test_commit_creates_every_row_with_codes_contacts_and_audit_events(cast):
     assert customers[0].created_by == cast.clerk
     imported_events = Event.objects.filter(action="customers.customer.imported")
     assert imported_events.count() == 3 and {e.actor for e in imported_events} == {cast.clerk}
+    assert {e.channel for e in imported_events} == {"import"}
     assert Contact.objects.filter(customer__in=customers, is_primary=True).count() == 3
     assert Event.objects.filter(action="customers.contact.imported").count() == 3
     assert Event.objects.filter(action="core.import.committed", object_id=str(batch.pk)).count() == 1
@@ -318,6 +328,23 @@ def test_commit_validates_again_against_the_database(cast):
     assert batch.errors[0]["row"] == 3 and "客户名称相同" in batch.errors[0]["message"]
     assert imported(batch) == 0 and Customer.objects.count() == 1
     assert not imports.stored_file_path(batch.pk).exists()
+
+
+def test_a_duplicate_saved_while_the_commit_validates_is_caught_inside_the_transaction(cast):
+    batch = stage_customer_import(name="a.xlsx", data=xlsx([row(1), row(2)]), by=cast.clerk)
+
+    def concurrent_clerk(point, info):
+        if point == "commit.validate" and info["total"]:  # validation done, transaction not begun
+            services.customer_create(fields={"name": "其他公司", "phone": "0731-8800 0002"}, by=cast.sales1)
+
+    with pytest.raises(ValidationFailed):
+        commit_customer_import(batch_id=batch.pk, by=cast.clerk, hook=concurrent_clerk)
+
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert [(e["row"], e["column"]) for e in batch.errors] == [(3, "电话")]
+    assert "其他公司" in batch.errors[0]["message"]
+    assert imported(batch) == 0 and Customer.objects.count() == 1
 
 
 def test_a_rejected_batch_cannot_be_committed(cast):

@@ -437,7 +437,7 @@ def test_contact_add_by_htmx_returns_the_contacts_table(cast, client_for, two_fi
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#contacts"
     assert response["HX-Trigger"] == "neiqin:modal-close"
-    assert 'id="contacts"' in body and "13800138000" in body
+    assert 'id="contacts"' in body and "138 0013 8000" in body
     assert mine.contacts.get().is_primary is True
 
 
