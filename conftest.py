@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-# Property tests check behaviour, not speed: no per-example deadline on a loaded 2-core CI box.
-hypothesis_settings.register_profile("neiqin", deadline=None, print_blob=True)
-hypothesis_settings.load_profile("neiqin")
-
 from neiqin.accounts.models import Region, Team, User
 from neiqin.accounts.roles import Role
 from neiqin.accounts.services import user_create
 from neiqin.core import audit
+
+# Property tests check behaviour, not speed: no per-example deadline on a loaded 2-core CI box.
+hypothesis_settings.register_profile("neiqin", deadline=None, print_blob=True)
+hypothesis_settings.load_profile("neiqin")
 
 
 @dataclass

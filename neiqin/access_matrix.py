@@ -13,8 +13,19 @@ redirect to the login page); "denied" means 403 or 404 (404 for objects outside 
 
 from __future__ import annotations
 
-ROLES = ("anonymous", "admin", "clerk", "sales1", "sales2", "manager", "manager2", "finance", "warehouse", "gm",
-         "deputy")
+ROLES = (
+    "anonymous",
+    "admin",
+    "clerk",
+    "sales1",
+    "sales2",
+    "manager",
+    "manager2",
+    "finance",
+    "warehouse",
+    "gm",
+    "deputy",
+)
 EVERYONE = frozenset(ROLES) - {"anonymous"}
 SEES_A = frozenset({"admin", "clerk", "sales1", "manager", "finance", "gm", "deputy"})
 SEES_B = frozenset({"admin", "clerk", "sales2", "manager2", "finance", "gm", "deputy"})
@@ -58,8 +69,12 @@ WEB: dict[str, tuple[str, str, dict | None, frozenset[str]]] = {
     "customers:release": ("POST", "/customers/{A}/release/", {"reason": "无需求"}, RELEASES_A),
     "customers:stage": ("POST", "/customers/{A}/stage/", {"stage": "intended"}, EDITS_A),
     "customers:follow_up": ("POST", "/customers/{A}/follow-up/", {}, EDITS_A),
-    "customers:key_date_add": ("POST", "/customers/{A}/key-dates/",
-                               {"kind": "lease_expiry", "date": "2027-06-30"}, EDITS_A),
+    "customers:key_date_add": (
+        "POST",
+        "/customers/{A}/key-dates/",
+        {"kind": "lease_expiry", "date": "2027-06-30"},
+        EDITS_A,
+    ),
     "customers:contact_create": ("POST", "/customers/{A}/contacts/new/", {"name": "王芳"}, EDITS_A),
     "customers:contact_edit": ("POST", "/customers/{A}/contacts/{CA}/edit/", {"name": "王芳芳"}, EDITS_A),
     "customers:contact_delete": ("POST", "/customers/{A}/contacts/{CA}/delete/", {}, EDITS_A),
@@ -78,8 +93,12 @@ API: dict[str, tuple[str, str, dict | None, frozenset[str]]] = {
     "customers_get": ("GET", "/api/v1/customers/{A}", None, SEES_A),
     "customers_update": ("PATCH", "/api/v1/customers/{A}", {"city": "株洲", "version": 1}, EDITS_A),
     "customers_claim": ("POST", "/api/v1/customers/{P}/claim", None, CLAIMS),
-    "customers_assign": ("POST", "/api/v1/customers/{A}/assign", {"owner_id": "{manager_id}", "reason": "x"},
-                         ASSIGNS_A),
+    "customers_assign": (
+        "POST",
+        "/api/v1/customers/{A}/assign",
+        {"owner_id": "{manager_id}", "reason": "x"},
+        ASSIGNS_A,
+    ),
     "customers_acknowledge": ("POST", "/api/v1/customers/{A}/acknowledge", None, frozenset({"sales1"})),
     "customers_release": ("POST", "/api/v1/customers/{A}/release", {"reason": "无需求"}, RELEASES_A),
     "customers_set_stage": ("POST", "/api/v1/customers/{A}/stage", {"stage": "intended"}, EDITS_A),

@@ -21,7 +21,6 @@ def current() -> RequestContext:
     return _current.get(_DEFAULT)
 
 
-
 def bind(ctx: RequestContext) -> contextvars.Token[RequestContext]:
     return _current.set(ctx)
 

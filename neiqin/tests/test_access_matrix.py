@@ -47,14 +47,22 @@ def test_every_api_operation_has_a_matrix_entry():
 def world(cast):
     from neiqin.core.models import ImportBatch
 
-    a = services.customer_create(fields={"name": "矩阵甲有限公司", "phone": "13800138000"}, by=cast.clerk,
-                                 owner=cast.sales1)
+    a = services.customer_create(
+        fields={"name": "矩阵甲有限公司", "phone": "13800138000"}, by=cast.clerk, owner=cast.sales1
+    )
     b = services.customer_create(fields={"name": "矩阵乙有限公司"}, by=cast.clerk, owner=cast.sales2)
     p = services.customer_create(fields={"name": "矩阵公海有限公司"}, by=cast.clerk)
     ca = services.contact_create(customer=a, fields={"name": "赵六"}, by=cast.clerk)
-    batch = ImportBatch.objects.create(kind="customers", file_sha256="0" * 64, file_name="x.csv", file_kind="csv",
-                                       created_by=cast.clerk, row_count=0, error_count=1,
-                                       status=ImportBatch.Status.REJECTED)
+    batch = ImportBatch.objects.create(
+        kind="customers",
+        file_sha256="0" * 64,
+        file_name="x.csv",
+        file_kind="csv",
+        created_by=cast.clerk,
+        row_count=0,
+        error_count=1,
+        status=ImportBatch.Status.REJECTED,
+    )
     return {"A": a.pk, "B": b.pk, "P": p.pk, "CA": ca.pk, "BATCH": batch.pk, "manager_id": cast.manager.pk}
 
 

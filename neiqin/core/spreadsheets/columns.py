@@ -70,9 +70,7 @@ def map_columns(
         else:
             mapping[field] = index
     missing = [field for field in required if field not in mapping]
-    _raise_problems(
-        headers, aliases, missing=missing, duplicates=duplicates, unknown=[] if ignore_unknown else unknown
-    )
+    _raise_problems(headers, aliases, missing=missing, duplicates=duplicates, unknown=[] if ignore_unknown else unknown)
     return mapping
 
 
@@ -128,6 +126,5 @@ def _display_name(field: str, aliases: Mapping[str, Sequence[str]]) -> str:
 
 def _describe(headers: Sequence[str], indexes: list[int]) -> str:
     return _LIST_SEPARATOR.join(
-        _("%(letter)s 列“%(header)s”") % {"letter": column_letter(index), "header": headers[index]}
-        for index in indexes
+        _("%(letter)s 列“%(header)s”") % {"letter": column_letter(index), "header": headers[index]} for index in indexes
     )

@@ -146,9 +146,7 @@ def _find_header(rows: NumberedRows) -> tuple[int, list[str]]:
         headers = _trim(_clean_row(raw))
         if headers:
             return number, headers
-    raise UploadRejected(
-        _("表格里没有数据。请确认第一行是列名、下面是数据，并且选对了工作表。"), code="upload_no_data"
-    )
+    raise UploadRejected(_("表格里没有数据。请确认第一行是列名、下面是数据，并且选对了工作表。"), code="upload_no_data")
 
 
 def _check_row_count(last_row: int | None, *, header_row: int, max_rows: int) -> None:

@@ -75,9 +75,7 @@ class UploadInfo:
     sha256: str
 
 
-def inspect_upload(
-    *, name: str, data: bytes | UploadedFileLike, max_bytes: int = MAX_UPLOAD_BYTES
-) -> UploadInfo:
+def inspect_upload(*, name: str, data: bytes | UploadedFileLike, max_bytes: int = MAX_UPLOAD_BYTES) -> UploadInfo:
     """Accept or refuse an upload before parsing it.
 
     Raises :class:`UploadRejected` for empty or oversized files, content that is not an XLSX, XLS
@@ -203,10 +201,7 @@ def _detect_kind(stream: IO[bytes], size: int) -> Kind:
     if _is_table_text(head, complete=len(head) >= size):
         return "csv"
     raise UploadRejected(
-        _(
-            "文件内容不是 Excel 或 CSV 表格（可能是改了扩展名的其他文件）。"
-            "请用 Excel 打开后另存为 .xlsx 再上传。"
-        ),
+        _("文件内容不是 Excel 或 CSV 表格（可能是改了扩展名的其他文件）。请用 Excel 打开后另存为 .xlsx 再上传。"),
         code="upload_not_a_table",
     )
 
@@ -241,9 +236,7 @@ def _mismatch(expected: Kind, actual: Kind) -> UploadRejected:
             "文件扩展名是 %(expected)s，但内容是 %(actual)s 格式。请把扩展名改成 %(actual)s，"
             "或在 Excel 中打开后另存为 .xlsx 再上传。"
         ) % {"expected": KIND_LABELS[expected], "actual": KIND_LABELS[actual]}
-    return UploadRejected(
-        message, code="upload_type_mismatch", extra={"extension": expected, "content": actual}
-    )
+    return UploadRejected(message, code="upload_type_mismatch", extra={"extension": expected, "content": actual})
 
 
 def _check_ole2_header(head: bytes) -> None:
@@ -312,9 +305,7 @@ def _check_members(members: list[zipfile.ZipInfo]) -> None:
         )
     for member in members:
         if member.flag_bits & 0x1:
-            raise UploadRejected(
-                _("文件设置了密码。请在 Excel 中取消密码并另存后再上传。"), code="upload_encrypted"
-            )
+            raise UploadRejected(_("文件设置了密码。请在 Excel 中取消密码并另存后再上传。"), code="upload_encrypted")
         if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _damaged()
 
@@ -352,10 +343,7 @@ def _check_xml_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None
     upper = text.upper()
     if "<!DOCTYPE" in upper or "<!ENTITY" in upper or _prolog_is_suspicious(text, complete=complete):
         raise UploadRejected(
-            _(
-                "文件里含有不允许的 XML 声明（DOCTYPE/ENTITY），已拒绝。"
-                "请在 Excel 中另存为新的 .xlsx 后再上传。"
-            ),
+            _("文件里含有不允许的 XML 声明（DOCTYPE/ENTITY），已拒绝。请在 Excel 中另存为新的 .xlsx 后再上传。"),
             code="xml_entities",
             extra={"member": member.filename[:200]},
         )

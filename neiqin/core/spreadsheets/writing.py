@@ -150,9 +150,7 @@ def _width(column: Column) -> float:
     return max(DEFAULT_WIDTHS[column.kind], title_width + 2)
 
 
-def _write_cell(
-    sheet: Worksheet, row: int, col: int, column: Column, value: Any, formats: dict[str, Format]
-) -> None:
+def _write_cell(sheet: Worksheet, row: int, col: int, column: Column, value: Any, formats: dict[str, Format]) -> None:
     if value is None or (isinstance(value, str) and value == ""):
         return
     kind = column.kind

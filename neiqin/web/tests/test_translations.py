@@ -286,7 +286,16 @@ def test_english_user_sees_an_english_navbar(cast, client_for, path):
     html = response.content.decode()
     assert '<html lang="en">' in html
     text = _navbar_text(html)
-    for label in ("Neiqin", "Dashboard", "Customers", "Shared pool", "Import", "Notifications", "My account", "Log out"):
+    for label in (
+        "Neiqin",
+        "Dashboard",
+        "Customers",
+        "Shared pool",
+        "Import",
+        "Notifications",
+        "My account",
+        "Log out",
+    ):
         assert label in text
     assert CJK.findall(text) == []
 

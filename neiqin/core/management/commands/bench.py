@@ -7,15 +7,18 @@
     manage.py bench list
 
 By default a benchmark never touches your data: it creates a throwaway NEIQIN_HOME (new keys, new
-SQLite file; or the PostgreSQL database given by --database-url), migrates it and runs there in a
-child process. ``--in-place`` runs against the configured database instead and refuses when that
-database holds customers the benchmark did not create (``--force`` overrides). Results are
-printed as a table and saved as JSON under this NEIQIN_HOME's ``bench/`` folder.
+SQLite file), migrates it and runs there in a child process. With --database-url (a database kept
+for benchmarks, e.g. ``neiqin_bench``) the child's home, with its keys, is kept under this home's
+``bench/`` folder so that later runs can read what earlier runs wrote. ``--in-place`` runs against
+the configured database instead and refuses when that database holds customers the benchmark did
+not create (``--force`` overrides). Results are printed as a table and saved as JSON under this
+NEIQIN_HOME's ``bench/`` folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import subprocess
@@ -84,12 +87,19 @@ class Command(BaseCommand):
     # -- in a child process, against a fresh database ------------------------------------------------
 
     def _run_in_throwaway_home(self, name: str, options: dict) -> None:
-        home = Path(tempfile.mkdtemp(prefix="neiqin-bench-"))
+        url = options["database_url"]
+        if url:
+            # The database outlives the run, so its keys must too: one bench home per URL.
+            digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
+            home = Path(settings.NEIQIN_HOME) / "bench" / f"home-{digest}"
+            home.mkdir(parents=True, exist_ok=True)
+        else:
+            home = Path(tempfile.mkdtemp(prefix="neiqin-bench-"))
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEIQIN_")}
         env.update({"NEIQIN_HOME": str(home), "DJANGO_SETTINGS_MODULE": "neiqin.settings"})
-        if options["database_url"]:
-            _ensure_postgres_database(options["database_url"])
-            env["NEIQIN_DATABASE_URL"] = options["database_url"]
+        if url:
+            _ensure_postgres_database(url)
+            env["NEIQIN_DATABASE_URL"] = url
         manage = [sys.executable, str(Path(settings.BASE_DIR).parent / "manage.py")]
         child = [
             *manage,
@@ -103,14 +113,14 @@ class Command(BaseCommand):
         ]
         if options["force"]:
             child.append("--force")
-        self.stdout.write(f"throwaway NEIQIN_HOME: {home}")
+        self.stdout.write(f"bench NEIQIN_HOME: {home}")
         try:
             subprocess.run([*manage, "migrate", "-v", "0"], env=env, check=True)  # noqa: S603
             subprocess.run(child, env=env, check=True)  # noqa: S603
         except subprocess.CalledProcessError as exc:
             raise CommandError(f"benchmark failed (exit {exc.returncode})") from exc
         finally:
-            if options["keep"]:
+            if options["keep"] or url:
                 self.stdout.write(f"kept {home}")
             else:
                 shutil.rmtree(home, ignore_errors=True)
