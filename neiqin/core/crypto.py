@@ -53,6 +53,18 @@ def decrypt(token: str) -> str:
         raise EncryptionKeyError("stored value cannot be decrypted with the configured NEIQIN_FIELD_KEY") from exc
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a whole file (stored uploads hold phones and bank accounts)."""
+    return _fernet(keys()).encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    try:
+        return _fernet(keys()).decrypt(token)
+    except InvalidToken as exc:
+        raise EncryptionKeyError("stored file cannot be decrypted with the configured NEIQIN_FIELD_KEY") from exc
+
+
 def rotate(token: str) -> str:
     return _fernet(keys()).rotate(token.encode("ascii")).decode("ascii")
 

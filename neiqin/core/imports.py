@@ -484,12 +484,8 @@ def _import_dir() -> Path:
     return path
 
 
-def _cipher() -> Any:
-    return crypto._fernet(crypto.keys())
-
-
 def _write_temp(data: bytes) -> Path:
-    token = _cipher().encrypt(data)
+    token = crypto.encrypt_bytes(data)
     temp = _import_dir() / f".upload-{secrets.token_hex(8)}.part"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -511,7 +507,7 @@ def _load_file(batch: ImportBatch) -> bytes:
     path = stored_file_path(batch.pk)
     try:
         token = path.read_bytes()
-        data = _cipher().decrypt(token)
+        data = crypto.decrypt_bytes(token)
     except FileNotFoundError:
         raise Conflict(
             _("批次 %(batch)s 的暂存文件已不存在。请重新上传文件。") % {"batch": batch.pk}, code="import_file_missing"

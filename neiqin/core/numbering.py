@@ -41,19 +41,7 @@ def next_number(*, series: str, on: dt.date | None = None) -> str:
     """Hand out the next number of ``series`` for the year of ``on`` (default: today, Shanghai)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must be called inside the transaction that creates the document")
-    year = (on or timezone.localdate()).year
-    config = _series(series)
-    counter = NumberCounter.objects.select_for_update().filter(series=series, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():
-                NumberCounter.objects.create(series=series, year=year, last_value=0)
-        except IntegrityError:
-            pass  # another transaction created it first; lock theirs below
-        counter = NumberCounter.objects.select_for_update().get(series=series, year=year)
-    counter.last_value += 1
-    counter.save(update_fields=["last_value"])
-    return f"{config.prefix}{year}-{counter.last_value:0{config.padding}d}"
+    return reserve_numbers(series=series, count=1, on=on)[0]
 
 
 def reserve_numbers(*, series: str, count: int, on: dt.date | None = None) -> list[str]:

@@ -340,7 +340,7 @@ class CustomerSession:
                     customer.stage = stage
             else:
                 if owner is not None:
-                    self._check_owner(owner, errors)
+                    self.check_owner(owner, errors)
                 cleaned = services.clean_customer_fields(fields)
         except ValidationFailed as exc:
             self._service_errors(exc, errors)
@@ -359,7 +359,7 @@ class CustomerSession:
         """Contact and assignment rows, built now so that the commit transaction only inserts."""
         if record.contact is not None:
             record.contact_row = Contact(customer=customer, **record.contact)
-            services._contact_indexes(record.contact_row)
+            services.contact_indexes(record.contact_row)
         if customer.owner_id:
             record.assignment = Assignment(
                 customer=customer,
@@ -370,11 +370,11 @@ class CustomerSession:
                 acknowledged_at=customer.acknowledged_at,
             )
 
-    def _check_owner(self, owner: User, errors: RowErrors) -> None:
+    def check_owner(self, owner: User, errors: RowErrors) -> None:
         """The service's owner rule (active salesperson or sales manager), once per user."""
         if owner.pk not in self._owner_problems:
             try:
-                services._check_owner(owner)
+                services.check_owner(owner)
                 self._owner_problems[owner.pk] = None
             except ValidationFailed as exc:
                 self._owner_problems[owner.pk] = f"{exc.message}（{owner}）"

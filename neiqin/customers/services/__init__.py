@@ -20,8 +20,7 @@ from neiqin.customers.services.assignment import (
     handover_overdue_remind,
     pool_auto_return,
 )
-from neiqin.customers.services.contacts import _contact_indexes as _contact_indexes  # used by the importer
-from neiqin.customers.services.contacts import contact_create, contact_delete, contact_update
+from neiqin.customers.services.contacts import contact_create, contact_delete, contact_indexes, contact_update
 from neiqin.customers.services.customers import (
     build_customer,
     customer_create,
@@ -32,7 +31,7 @@ from neiqin.customers.services.customers import (
     customer_update,
 )
 from neiqin.customers.services.duplicates import Duplicate, find_duplicates
-from neiqin.customers.services.guards import _check_owner as _check_owner  # used by the importer
+from neiqin.customers.services.guards import check_owner
 from neiqin.customers.services.key_dates import key_date_add
 from neiqin.customers.services.validation import (
     AUDIT_FIELDS,
@@ -55,11 +54,13 @@ __all__ = [
     "AUDIT_FIELDS",
     "build_customer",
     "CHOICE_FIELDS",
+    "check_owner",
     "clean_contact_fields",
     "clean_customer_fields",
     "contact_create",
     "contact_delete",
     "CONTACT_FIELDS",
+    "contact_indexes",
     "CONTACT_TEXT",
     "contact_update",
     "CREDIT_FIELDS",

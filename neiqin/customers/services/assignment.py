@@ -23,7 +23,7 @@ from neiqin.core.notifications import notify
 from neiqin.customers import rules, selectors
 from neiqin.customers.choices import AssignmentKind, Stage
 from neiqin.customers.models import Assignment, Customer
-from neiqin.customers.services.guards import _check_owner, _locked, _require_assign
+from neiqin.customers.services.guards import _locked, _require_assign, check_owner
 
 
 def _assignment_row(*, customer: Customer, kind: str, from_owner: User | None, by: Any, reason: str) -> Assignment:
@@ -56,7 +56,7 @@ def customer_assign(*, customer: Customer, owner: User, by: Any, reason: str = "
     The previous owner loses access on the next request (scope is computed from the owner)."""
     _require_assign(by, owner)
     current = _locked(customer)
-    owner = _check_owner(owner)
+    owner = check_owner(owner)
     if current.owner_id == owner.pk:
         raise Conflict(_("该客户已由 %(owner)s 负责。") % {"owner": owner}, code="already_owner")
     previous = current.owner

@@ -15,7 +15,7 @@ from neiqin.customers.services.guards import _locked, _require_edit
 from neiqin.customers.services.validation import CONTACT_FIELDS, clean_contact_fields
 
 
-def _contact_indexes(contact: Contact) -> None:
+def contact_indexes(contact: Contact) -> None:
     contact.mobile_index = crypto.blind_index(contact.mobile or "", purpose="phone")
     contact.phone_index = crypto.blind_index(contact.phone or "", purpose="phone")
     contact.search_initials = search_keys(contact.name)[0][:100] if contact.name else ""
@@ -37,7 +37,7 @@ def _demote_other_primaries(*, customer: Customer, keep: Contact, by: Any) -> No
 
 def _contact_insert(*, customer: Customer, cleaned: dict[str, Any], by: Any) -> Contact:
     contact = Contact(customer=customer, **cleaned)
-    _contact_indexes(contact)
+    contact_indexes(contact)
     contact.save(force_insert=True)
     if contact.is_primary:
         _demote_other_primaries(customer=customer, keep=contact, by=by)
@@ -71,7 +71,7 @@ def contact_update(*, contact: Contact, fields: dict[str, Any], by: Any) -> Cont
     changes = audit.diff(before, audit.snapshot(current, CONTACT_FIELDS))
     if not changes:
         return current
-    _contact_indexes(current)
+    contact_indexes(current)
     current.save()
     if current.is_primary:
         _demote_other_primaries(customer=customer, keep=current, by=by)

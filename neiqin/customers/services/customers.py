@@ -27,7 +27,7 @@ from neiqin.customers.models import Customer
 from neiqin.customers.services.assignment import _assignment_row, _notify_new_owner
 from neiqin.customers.services.contacts import _contact_insert
 from neiqin.customers.services.duplicates import _raise_duplicates, find_duplicates
-from neiqin.customers.services.guards import _check_owner, _locked, _require_assign, _require_edit
+from neiqin.customers.services.guards import _locked, _require_assign, _require_edit, check_owner
 from neiqin.customers.services.validation import (
     AUDIT_FIELDS,
     CREDIT_FIELDS,
@@ -61,7 +61,7 @@ def build_customer(*, fields: dict[str, Any], by: Any, owner: User | None = None
     customer = Customer(**cleaned)
     now = timezone.now()
     if owner is not None:
-        customer.owner = _check_owner(owner)
+        customer.owner = check_owner(owner)
         customer.team_id = owner.team_id
         customer.assigned_at = now
         if owner.pk == getattr(by, "pk", None):

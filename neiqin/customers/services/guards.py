@@ -18,7 +18,7 @@ from neiqin.customers import rules
 from neiqin.customers.models import Customer
 
 
-def _check_owner(owner: Any) -> User:
+def check_owner(owner: Any) -> User:
     if not isinstance(owner, User) or not owner.is_active:
         raise ValidationFailed(_("负责人不存在或已停用。"), extra={"fields": {"owner": [_("未知负责人")]}})
     if not ({Role.SALESPERSON, Role.SALES_MANAGER} & set(roles(owner))):
