@@ -110,7 +110,7 @@ INJECTED_JS = r"""
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (never download a browser: install Debian's chromium)")
+        pytest.fail(f"{CHROMIUM} not installed (never download a browser: install Debian's chromium)")
     # Playwright's sync API keeps an asyncio event loop running on this thread (in a greenlet)
     # from start() to stop(). Django's async-safety guard sees that loop and refuses every ORM
     # call made here, including the flush transactional_db runs after each test, with

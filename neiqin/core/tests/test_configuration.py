@@ -12,17 +12,28 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.django_db
-def test_sqlite_connection_runs_with_durable_settings():
-    """RELIABILITY R10: WAL, synchronous=FULL, foreign keys, busy timeout, IMMEDIATE transactions."""
-    if connection.vendor != "sqlite":
-        pytest.skip("SQLite PRAGMAs; the PostgreSQL run checks the same settings on its own engine")
+def test_database_connection_runs_with_durable_settings():
+    """RELIABILITY R10. SQLite: WAL, synchronous=FULL, foreign keys, busy timeout, IMMEDIATE
+    transactions. PostgreSQL: synchronous commit and fsync on, READ COMMITTED (row locks where needed)."""
     with connection.cursor() as cur:
-        values = {}
-        for pragma in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
-            cur.execute(f"PRAGMA {pragma}")
-            values[pragma] = cur.fetchone()[0]
-    assert values == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 20000}
-    assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        if connection.vendor == "sqlite":
+            values = {}
+            for pragma in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
+                cur.execute(f"PRAGMA {pragma}")
+                values[pragma] = cur.fetchone()[0]
+            assert values == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1, "busy_timeout": 20000}
+            assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        else:
+            settings_seen = {}
+            for name in ("synchronous_commit", "fsync", "transaction_isolation", "server_encoding"):
+                cur.execute(f"SHOW {name}")
+                settings_seen[name] = cur.fetchone()[0]
+            assert settings_seen == {
+                "synchronous_commit": "on",
+                "fsync": "on",
+                "transaction_isolation": "read committed",
+                "server_encoding": "UTF8",
+            }
 
 
 def test_database_url_parsing(tmp_path):
