@@ -37,7 +37,7 @@ from neiqin.customers.services.validation import (
 )
 
 
-def _apply_search_fields(customer: Customer) -> None:
+def apply_search_fields(customer: Customer) -> None:
     # NFKC can lengthen a name (e.g. U+FDFA): the key is for equality only, so truncate it.
     customer.name_normalized = normalize_company_name(customer.name)[:120]
     initials, full = [], []
@@ -73,7 +73,7 @@ def build_customer(*, fields: dict[str, Any], by: Any, owner: User | None = None
     if customer.next_contact_on is None:
         customer.next_contact_on = timezone.localdate() + dt.timedelta(days=REVISIT_DAYS[Grade(customer.grade)])
     customer.created_by = by if getattr(by, "pk", None) else None
-    _apply_search_fields(customer)
+    apply_search_fields(customer)
     return customer
 
 
@@ -138,7 +138,7 @@ def customer_update(
         exclude_pk=current.pk,
     )
     _raise_duplicates(dups)
-    _apply_search_fields(current)
+    apply_search_fields(current)
     current.version += 1
     current.save()
     audit.record(action="customers.customer.updated", obj=current, by=by, changes=changes)
