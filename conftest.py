@@ -78,6 +78,19 @@ def build_cast() -> Cast:
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the product's default language (zh-hans). A request with the English
+    cookie leaves English active in the thread (LocaleMiddleware does not reset it), which would
+    otherwise leak into the next test on the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _audit_guard_for_flush(request):
     """Transactional tests end with a flush (DELETE FROM every table on SQLite), which the
     append-only audit triggers refuse: disarm them just before that flush."""
