@@ -239,3 +239,22 @@ def test_healthz_still_answers(client, db):
 
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+
+
+def test_chinese_by_default_even_for_an_english_browser(cast, client_for):
+    """ARCHITECTURE: Chinese by default; English only by the switch or the user's setting."""
+    client = client_for(cast.clerk)
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response["Content-Language"] == "zh-hans"
+    assert "工作台" in response.content.decode()
+    client.cookies["django_language"] = "en"
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert response["Content-Language"] == "en"
+    assert "Dashboard" in response.content.decode()
+
+
+def test_a_users_saved_language_applies_without_the_cookie(cast, client_for):
+    cast.clerk.language = "en"
+    cast.clerk.save(update_fields=["language"])
+    response = client_for(cast.clerk).get("/")
+    assert response["Content-Language"] == "en"
