@@ -159,6 +159,16 @@ def _clean_decimal(errors: _Errors, field: str, value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def _normalize(errors: _Errors, cleaned: dict[str, Any], fields: tuple[str, ...], normalizer: Any) -> None:
+    """Replace each filled field by its normalised form, or record the normaliser's message."""
+    for name in fields:
+        if cleaned.get(name):
+            try:
+                cleaned[name] = normalizer(cleaned[name])
+            except ValidationError as exc:
+                errors.add(name, exc.messages[0])
+
+
 def clean_customer_fields(fields: dict[str, Any], *, partial: bool = False) -> dict[str, Any]:
     """Validate and normalise editable fields; raises ValidationFailed naming each bad field."""
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
@@ -203,22 +213,9 @@ def clean_customer_fields(fields: dict[str, Any], *, partial: bool = False) -> d
     if not partial or "name" in cleaned:
         if not cleaned.get("name"):
             errors.add("name", _("请填写客户名称。"))
-    if cleaned.get("credit_code"):
-        try:
-            cleaned["credit_code"] = validate_uscc(cleaned["credit_code"])
-        except ValidationError as exc:
-            errors.add("credit_code", exc.messages[0])
-    for name in ("phone", "fax"):
-        if cleaned.get(name):
-            try:
-                cleaned[name] = normalize_phone(cleaned[name])
-            except ValidationError as exc:
-                errors.add(name, exc.messages[0])
-    if cleaned.get("email"):
-        try:
-            cleaned["email"] = validate_email_address(cleaned["email"])
-        except ValidationError as exc:
-            errors.add("email", exc.messages[0])
+    _normalize(errors, cleaned, ("credit_code",), validate_uscc)
+    _normalize(errors, cleaned, ("phone", "fax"), normalize_phone)
+    _normalize(errors, cleaned, ("email",), validate_email_address)
     if cleaned.get("id_number"):
         from stdnum.cn import ric
 
@@ -273,16 +270,7 @@ def clean_contact_fields(fields: dict[str, Any], *, partial: bool = False) -> di
             cleaned[name] = bool(value)
     if (not partial or "name" in cleaned) and not cleaned.get("name"):
         errors.add("name", _("请填写联系人姓名。"))
-    for name in ("mobile", "phone"):
-        if cleaned.get(name):
-            try:
-                cleaned[name] = normalize_phone(cleaned[name])
-            except ValidationError as exc:
-                errors.add(name, exc.messages[0])
-    if cleaned.get("email"):
-        try:
-            cleaned["email"] = validate_email_address(cleaned["email"])
-        except ValidationError as exc:
-            errors.add("email", exc.messages[0])
+    _normalize(errors, cleaned, ("mobile", "phone"), normalize_phone)
+    _normalize(errors, cleaned, ("email",), validate_email_address)
     errors.raise_if_any()
     return cleaned
