@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "neiqin.core",
     "neiqin.accounts",
     "neiqin.customers",
+    "neiqin.catalog",
+    "neiqin.stock",
     "neiqin.web",
     "neiqin.demo",
 ]

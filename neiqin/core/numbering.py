@@ -26,6 +26,14 @@ DEFAULT_SERIES: dict[str, tuple[str, str]] = {
     "payment": ("回款", "HK"),
     "statement": ("对账单", "DZ"),
     "return": ("退货单", "TH"),
+    "product": ("产品", "CP"),
+    "receipt": ("入库单", "RK"),
+    "transfer": ("调拨单", "DB"),
+    "adjustment": ("库存调整单", "TZ"),
+    "stock_count": ("盘点单", "PD"),
+    "replenishment": ("补货申请", "BH"),
+    "promo_issue": ("促销品发放", "CX"),
+    "loan": ("产品借用", "JY"),
 }
 
 

@@ -1,0 +1,263 @@
+"""Reservations (INV-3): what order confirmation, change, cancellation and shipment call.
+
+``reserve`` takes stock for one document line in one warehouse; ``reserve_from`` tries several
+warehouses in the caller's order (optionally splitting the quantity). Both check and take the
+available quantity with the level row locked, so N clerks confirming orders at once allocate
+exactly what is there and never more (RELIABILITY R1). A refusal raises ``InsufficientStock``
+with the figures and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from neiqin.catalog.models import Product
+from neiqin.core import audit
+from neiqin.core.errors import Conflict, ValidationFailed
+from neiqin.core.quantities import parse_quantity
+from neiqin.stock.choices import MoveKind, ReservationStatus
+from neiqin.stock.models import Reservation, StockLevel, StockMove, Warehouse
+from neiqin.stock.services.ledger import Document, InsufficientStock, MoveLine, lock_levels, post_moves
+
+ZERO = Decimal("0")
+
+
+@dataclass(frozen=True)
+class For:
+    """The document line a reservation belongs to."""
+
+    type: str
+    id: Any
+    number: str = ""
+    line: str = ""
+    customer: Any = None
+
+
+def _shortage(
+    product: Product, warehouse: Warehouse | None, requested: Decimal, available: Decimal
+) -> InsufficientStock:
+    where = warehouse.name if warehouse is not None else _("各仓库")
+    return InsufficientStock(
+        _("%(product)s 在%(warehouse)s的可用库存只有 %(available)s %(unit)s，不够占用 %(need)s %(unit)s。")
+        % {
+            "product": product.model,
+            "warehouse": where,
+            "available": _fmt(max(available, ZERO)),
+            "need": _fmt(requested),
+            "unit": product.unit,
+        },
+        extra={
+            "product": product.pk,
+            "warehouse": warehouse.pk if warehouse is not None else None,
+            "requested": str(requested),
+            "available": str(max(available, ZERO)),
+        },
+    )
+
+
+def _fmt(quantity: Decimal) -> str:
+    text = f"{quantity:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _take(level: StockLevel, quantity: Decimal) -> None:
+    level.reserved += quantity
+    StockLevel.objects.filter(pk=level.pk).update(reserved=level.reserved, updated_at=timezone.now())
+
+
+def _add(*, product: Product, warehouse: Warehouse, quantity: Decimal, document: For, by: Any) -> Reservation:
+    existing = (
+        Reservation.objects.select_for_update()
+        .filter(
+            document_type=document.type,
+            document_id=str(document.id),
+            line_key=document.line,
+            warehouse=warehouse,
+            product=product,
+            status=ReservationStatus.ACTIVE,
+        )
+        .first()
+    )
+    if existing is not None:
+        existing.quantity += quantity
+        existing.original_quantity += quantity
+        existing.save(update_fields=["quantity", "original_quantity", "updated_at"])
+        reservation = existing
+    else:
+        reservation = Reservation.objects.create(
+            product=product,
+            warehouse=warehouse,
+            quantity=quantity,
+            original_quantity=quantity,
+            document_type=document.type,
+            document_id=str(document.id),
+            document_number=document.number,
+            line_key=document.line,
+            customer=document.customer,
+            created_by=by if getattr(by, "pk", None) else None,
+        )
+    audit.record(
+        action="stock.reservation.reserved",
+        obj=reservation,
+        by=by,
+        data={"quantity": str(quantity), "warehouse": warehouse.pk, "product": product.pk, "document": document.number},
+    )
+    return reservation
+
+
+def reserve(*, product: Product, warehouse: Warehouse, quantity: Any, document: For, by: Any) -> Reservation:
+    """Hold ``quantity`` of ``product`` in ``warehouse`` for ``document`` or refuse."""
+    amount = parse_quantity(quantity)
+    with transaction.atomic():
+        level = lock_levels([(warehouse, product)])[(warehouse.pk, product.pk)]
+        available = level.on_hand - level.reserved
+        if amount > available and not level.allow_negative:
+            raise _shortage(product, warehouse, amount, available)
+        _take(level, amount)
+        return _add(product=product, warehouse=warehouse, quantity=amount, document=document, by=by)
+
+
+def reserve_from(
+    *,
+    product: Product,
+    warehouses: Sequence[Warehouse],
+    quantity: Any,
+    document: For,
+    by: Any,
+    split: bool = False,
+) -> list[Reservation]:
+    """Hold ``quantity`` from the first warehouse (in the given order) that has it all, or, with
+    ``split``, from as many warehouses as needed in that order. All or nothing."""
+    amount = parse_quantity(quantity)
+    if not warehouses:
+        raise ValidationFailed(_("请选择仓库。"), extra={"fields": {"warehouse": [_("请选择仓库。")]}})
+    with transaction.atomic():
+        levels = lock_levels((w, product) for w in warehouses)
+        free = {w.pk: levels[(w.pk, product.pk)].on_hand - levels[(w.pk, product.pk)].reserved for w in warehouses}
+        plan: list[tuple[Warehouse, Decimal]] = []
+        for warehouse in warehouses:
+            if free[warehouse.pk] >= amount:
+                plan = [(warehouse, amount)]
+                break
+        if not plan and split:
+            left = amount
+            for warehouse in warehouses:
+                take = min(max(free[warehouse.pk], ZERO), left)
+                if take > 0:
+                    plan.append((warehouse, take))
+                    left -= take
+                if left == 0:
+                    break
+            if left > 0:
+                plan = []
+        if not plan:
+            total = sum((max(v, ZERO) for v in free.values()), ZERO)
+            raise _shortage(product, None if len(warehouses) > 1 else warehouses[0], amount, total)
+        reservations = []
+        for warehouse, take in plan:
+            _take(levels[(warehouse.pk, product.pk)], take)
+            reservations.append(_add(product=product, warehouse=warehouse, quantity=take, document=document, by=by))
+        return reservations
+
+
+def _locked_reservation(reservation: Reservation) -> Reservation:
+    locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
+    if locked.status != ReservationStatus.ACTIVE:
+        raise Conflict(
+            _("该占用已经%(status)s，不能再操作。") % {"status": locked.get_status_display()}, code="reservation_closed"
+        )
+    return locked
+
+
+def reservation_release(*, reservation: Reservation, by: Any, quantity: Any = None, reason: str = "") -> Reservation:
+    """Give back all (default) or part of a reservation (order cancelled or reduced)."""
+    with transaction.atomic():
+        level = lock_levels([(reservation.warehouse, reservation.product)])[
+            (reservation.warehouse_id, reservation.product_id)
+        ]
+        locked = _locked_reservation(reservation)
+        amount = locked.quantity if quantity is None else parse_quantity(quantity)
+        if amount > locked.quantity:
+            raise ValidationFailed(
+                _("释放数量 %(n)s 超过占用数量 %(held)s。") % {"n": _fmt(amount), "held": _fmt(locked.quantity)},
+                extra={"fields": {"quantity": [_("超过占用数量。")]}},
+            )
+        level.reserved -= amount
+        StockLevel.objects.filter(pk=level.pk).update(reserved=level.reserved, updated_at=timezone.now())
+        locked.quantity -= amount
+        if locked.quantity == 0:
+            locked.status = ReservationStatus.RELEASED
+        locked.save(update_fields=["quantity", "status", "updated_at"])
+        audit.record(
+            action="stock.reservation.released",
+            obj=locked,
+            by=by,
+            data={"quantity": str(amount), "reason": reason[:200]},
+        )
+        return locked
+
+
+def reservations_release_for(*, document_type: str, document_id: Any, by: Any, reason: str = "") -> int:
+    """Release every active reservation of a document (order cancelled); returns how many."""
+    count = 0
+    with transaction.atomic():
+        active = list(
+            Reservation.objects.filter(
+                document_type=document_type, document_id=str(document_id), status=ReservationStatus.ACTIVE
+            )
+            .select_related("warehouse", "product")
+            .order_by("warehouse_id", "product_id", "id")
+        )
+        for reservation in active:
+            reservation_release(reservation=reservation, by=by, reason=reason)
+            count += 1
+    return count
+
+
+def reservation_consume(
+    *,
+    reservation: Reservation,
+    quantity: Any,
+    by: Any,
+    document: Document,
+    moved_on: dt.date | None = None,
+    customer: Any = None,
+) -> StockMove:
+    """Ship reserved goods: on-hand and reserved both go down by ``quantity`` in one move."""
+    amount = parse_quantity(quantity)
+    with transaction.atomic():
+        locked = _locked_reservation(reservation)
+        if amount > locked.quantity:
+            raise ValidationFailed(
+                _("出库数量 %(n)s 超过占用数量 %(held)s。") % {"n": _fmt(amount), "held": _fmt(locked.quantity)},
+                extra={"fields": {"quantity": [_("超过占用数量。")]}},
+            )
+        key = (locked.warehouse_id, locked.product_id)
+        (move,) = post_moves(
+            [MoveLine(product=locked.product, warehouse=locked.warehouse, quantity=-amount)],
+            kind=MoveKind.SHIPMENT,
+            by=by,
+            document=document,
+            moved_on=moved_on,
+            customer=customer or locked.customer,
+            consume_reserved={key: amount},
+        )
+        locked.quantity -= amount
+        if locked.quantity == 0:
+            locked.status = ReservationStatus.CONSUMED
+        locked.save(update_fields=["quantity", "status", "updated_at"])
+        audit.record(
+            action="stock.reservation.consumed",
+            obj=locked,
+            by=by,
+            data={"quantity": str(amount), "document": document.number},
+        )
+        return move
