@@ -109,3 +109,20 @@ API: dict[str, tuple[str, str, dict | None, frozenset[str]]] = {
     "contacts_delete": ("DELETE", "/api/v1/contacts/{CA}", None, EDITS_A),
     "pool_list": ("GET", "/api/v1/pool", None, EVERYONE),
 }
+
+
+def _merge_parts() -> None:
+    import importlib
+
+    from neiqin.access_parts import PARTS
+
+    for part in PARTS:
+        module = importlib.import_module(f"neiqin.access_parts.{part}")
+        clash = (set(module.WEB) & set(WEB)) | (set(module.API) & set(API))
+        if clash:
+            raise RuntimeError(f"access matrix entries defined twice: {sorted(clash)}")
+        WEB.update(module.WEB)
+        API.update(module.API)
+
+
+_merge_parts()

@@ -5,5 +5,7 @@ from neiqin.api.main import api
 urlpatterns = [
     path("api/", api.urls),
     path("customers/", include("neiqin.customers.urls")),
+    path("catalog/", include("neiqin.catalog.urls")),
+    path("stock/", include("neiqin.stock.urls")),
     path("", include("neiqin.web.urls")),
 ]

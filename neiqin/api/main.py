@@ -23,9 +23,15 @@ from ninja.utils import check_csrf
 
 from neiqin.accounts.services import token_authenticate
 from neiqin.api.system import router as system_router
+from neiqin.catalog.api import prices as catalog_prices_api
+from neiqin.catalog.api import products as catalog_products_api
 from neiqin.core import context
 from neiqin.core.errors import DomainError, PermissionDenied
 from neiqin.customers.api import router as customers_router
+from neiqin.stock.api import counts as stock_counts_api
+from neiqin.stock.api import levels as stock_levels_api
+from neiqin.stock.api import materials as stock_materials_api
+from neiqin.stock.api import replenishment as stock_replenishment_api
 
 logger = logging.getLogger("django.request")
 
@@ -153,3 +159,9 @@ def on_unexpected_error(request: HttpRequest, exc: Exception):
 
 api.add_router("/v1/", system_router)
 api.add_router("/v1/", customers_router)
+api.add_router("/v1/", catalog_products_api.router)
+api.add_router("/v1/", catalog_prices_api.router)
+api.add_router("/v1/", stock_levels_api.router)
+api.add_router("/v1/", stock_counts_api.router)
+api.add_router("/v1/", stock_replenishment_api.router)
+api.add_router("/v1/", stock_materials_api.router)

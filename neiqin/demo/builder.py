@@ -24,6 +24,10 @@ from django.utils import timezone
 from neiqin.core import audit, context
 from neiqin.core.models import Notification
 from neiqin.core.notifications import notifications_mark_read
+from neiqin.demo import catalog as demo_catalog
+from neiqin.demo import materials as demo_materials
+from neiqin.demo import replenishment as demo_replenishment
+from neiqin.demo import stock_counts as demo_stock_counts
 from neiqin.demo.context import SCALES, Clock, DemoContext
 from neiqin.demo.customers import build_customers
 from neiqin.demo.organisation import build_organisation
@@ -33,6 +37,10 @@ Step = Callable[[DemoContext], None]
 STEPS: list[tuple[str, Step]] = [
     ("organisation", build_organisation),
     ("customers", build_customers),
+    ("catalog", demo_catalog.build),
+    ("stock_counts", demo_stock_counts.build),
+    ("replenishment", demo_replenishment.build),
+    ("materials", demo_materials.build),
 ]
 
 UNREAD_DAYS = 3  # notifications older than this are shown as read, as in a desk that is in use

@@ -63,7 +63,14 @@ def world(cast):
         error_count=1,
         status=ImportBatch.Status.REJECTED,
     )
-    return {"A": a.pk, "B": b.pk, "P": p.pk, "CA": ca.pk, "BATCH": batch.pk, "manager_id": cast.manager.pk}
+    values = {"A": a.pk, "B": b.pk, "P": p.pk, "CA": ca.pk, "BATCH": batch.pk, "manager_id": cast.manager.pk}
+    import importlib
+
+    from neiqin.access_parts import PARTS
+
+    for part in PARTS:
+        values.update(importlib.import_module(f"neiqin.access_parts.{part}").world(cast))
+    return values
 
 
 def _fill(template, values):

@@ -1,0 +1,1 @@
+"""Catalogue API routers, one module per area (each defines ``router``)."""

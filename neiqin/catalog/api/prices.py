@@ -1,0 +1,5 @@
+"""Catalogue API: prices."""
+
+from ninja import Router
+
+router = Router(tags=["prices"])

@@ -1,0 +1,5 @@
+"""Catalogue API: products."""
+
+from ninja import Router
+
+router = Router(tags=["products"])

@@ -1,0 +1,1 @@
+"""Catalogue pages, one module per area (each has its own ``urlpatterns``)."""

@@ -1,0 +1,3 @@
+"""Catalogue imports (products, price lists)."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Stock API routers, one module per area (each defines ``router``)."""

@@ -1,0 +1,5 @@
+"""Stock API: counts."""
+
+from ninja import Router
+
+router = Router(tags=["stock-counts"])

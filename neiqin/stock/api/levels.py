@@ -1,0 +1,5 @@
+"""Stock API: levels."""
+
+from ninja import Router
+
+router = Router(tags=["stock-levels"])

@@ -1,0 +1,5 @@
+"""Stock API: materials."""
+
+from ninja import Router
+
+router = Router(tags=["stock-materials"])

@@ -1,0 +1,5 @@
+"""Stock API: replenishment."""
+
+from ninja import Router
+
+router = Router(tags=["stock-replenishment"])

@@ -1,0 +1,1 @@
+"""Stock selectors: materials."""

@@ -1,0 +1,1 @@
+"""Stock pages, one module per area (each has its own ``urlpatterns``)."""

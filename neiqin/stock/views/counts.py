@@ -1,0 +1,3 @@
+"""Stock pages: counts."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Stock pages: imports."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Stock pages: levels."""
+
+urlpatterns: list = []

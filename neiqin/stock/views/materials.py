@@ -1,0 +1,3 @@
+"""Stock pages: materials."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Stock pages: replenishment."""
+
+urlpatterns: list = []
