@@ -5,7 +5,16 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from neiqin.accounts.roles import CAN_CLAIM_FROM_POOL, Scope
+from neiqin.accounts.roles import (
+    CAN_CLAIM_FROM_POOL,
+    CAN_COUNT_STOCK,
+    CAN_IMPORT_CATALOG,
+    CAN_IMPORT_STOCK,
+    CAN_MOVE_STOCK,
+    CAN_SEE_PRICES,
+    CAN_SET_PRICES,
+    Scope,
+)
 from neiqin.accounts.scoping import customer_scope, has_role, roles
 from neiqin.customers import rules
 
@@ -24,6 +33,14 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "customers": scope != Scope.NONE,
             "pool": has_role(user, CAN_CLAIM_FROM_POOL) or scope == Scope.ALL,
             "import": rules.can_import(user),
+            "catalog": True,
+            "prices": has_role(user, CAN_SEE_PRICES),
+            "set_prices": has_role(user, CAN_SET_PRICES),
+            "import_catalog": has_role(user, CAN_IMPORT_CATALOG),
+            "stock": True,
+            "move_stock": has_role(user, CAN_MOVE_STOCK),
+            "count_stock": has_role(user, CAN_COUNT_STOCK),
+            "import_stock": has_role(user, CAN_IMPORT_STOCK),
         }
     return {
         "company_name": settings.NEIQIN_COMPANY_NAME,
