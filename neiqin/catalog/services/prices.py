@@ -71,14 +71,18 @@ def price_list_create(*, kind: str, by: Any, grade: str = "", customer: Any = No
         values = {"customer": customer}
     else:
         raise ValidationFailed(_("只能新建客户等级价或客户专属价。"))
-    with transaction.atomic():
-        price_list = PriceList.objects.create(
-            kind=kind,
-            name=(name or default_name)[:80],
-            created_by=by if getattr(by, "pk", None) else None,
-            **values,
-        )
-        audit.record(action="catalog.pricelist.created", obj=price_list, by=by, data={"kind": kind})
+    try:
+        with transaction.atomic():
+            price_list = PriceList.objects.create(
+                kind=kind,
+                name=(name or default_name)[:80],
+                created_by=by if getattr(by, "pk", None) else None,
+                **values,
+            )
+            audit.record(action="catalog.pricelist.created", obj=price_list, by=by, data={"kind": kind})
+    except IntegrityError:
+        # Two people created the same list at the same moment: the unique constraint decided.
+        raise Conflict(_("这个价格表刚刚已由他人创建，请刷新后查看。"), code="price_list_exists") from None
     return price_list
 
 

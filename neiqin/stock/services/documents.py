@@ -53,7 +53,8 @@ def _lines(lines: Sequence[Line], *, signed: bool = False) -> list[tuple[Product
     parsed = []
     for index, line in enumerate(lines, start=1):
         field = f"lines.{index}.quantity"
-        quantity = parse_quantity(line.quantity, field=field, allow_negative=signed)
+        # Signed lines (adjustments) check zero themselves: "must be > 0" would be wrong for them.
+        quantity = parse_quantity(line.quantity, field=field, allow_negative=signed, allow_zero=signed)
         cost = None
         if line.unit_cost not in (None, ""):
             cost = parse_price(line.unit_cost, field=f"lines.{index}.unit_cost", label=_("单位成本"))

@@ -234,6 +234,9 @@ def reservation_consume(
     """Ship reserved goods: on-hand and reserved both go down by ``quantity`` in one move."""
     amount = parse_quantity(quantity)
     with transaction.atomic():
+        # Level first, then the reservation: the order every other path takes (reserve, release).
+        # Locking the reservation first deadlocked against a concurrent release on PostgreSQL.
+        lock_levels([(reservation.warehouse, reservation.product)])
         locked = _locked_reservation(reservation)
         if amount > locked.quantity:
             raise ValidationFailed(
