@@ -27,11 +27,23 @@ class SalesWorld:
 @pytest.fixture
 def world(cast) -> SalesWorld:
     floor = catalog.product_create(
-        fields={"name": "强化复合地板", "model": "QH-1201", "unit": "平方米", "standard_price": "100", "floor_price": "80"},
+        fields={
+            "name": "强化复合地板",
+            "model": "QH-1201",
+            "unit": "平方米",
+            "standard_price": "100",
+            "floor_price": "80",
+        },
         by=cast.admin,
     )
     special = catalog.product_create(
-        fields={"name": "定制实木地板", "model": "SM-D01", "unit": "平方米", "standard_price": "500", "is_special": True},
+        fields={
+            "name": "定制实木地板",
+            "model": "SM-D01",
+            "unit": "平方米",
+            "standard_price": "500",
+            "is_special": True,
+        },
         by=cast.admin,
     )
     cs = stock.warehouse_create(fields={"code": "CS", "name": "长沙库"}, by=cast.admin)

@@ -47,7 +47,11 @@ def test_submit_without_problems_numbers_the_order_and_makes_it_ready(world):
 
 @pytest.mark.parametrize(
     ("field", "value", "code"),
-    [("delivery_on", "", "delivery_date"), ("delivery_address", "", "delivery_address"), ("payment_mode", "", "payment_terms")],
+    [
+        ("delivery_on", "", "delivery_date"),
+        ("delivery_address", "", "delivery_address"),
+        ("payment_mode", "", "payment_terms"),
+    ],
 )
 def test_blocking_checks_refuse_submission_and_change_nothing(world, field, value, code):
     order = _order(world, **{field: value})
@@ -97,7 +101,9 @@ def test_the_requester_cannot_approve_their_own_request(world):
 
 
 def test_an_approver_without_the_role_is_refused(world):
-    order, _c = orders.order_submit(order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk)
+    order, _c = orders.order_submit(
+        order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk
+    )
     with pytest.raises(PermissionDenied):
         approvals.approval_decide(approval=_pending(order)["below_floor"], by=world.cast.manager, approve=True)
 
@@ -113,7 +119,9 @@ def _approve_all(order, world):
 
 
 def test_approved_order_is_ready_and_confirmation_reserves_stock(world):
-    order, _c = orders.order_submit(order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk)
+    order, _c = orders.order_submit(
+        order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk
+    )
     order = _approve_all(order, world)
     assert order.status == OrderStatus.APPROVED
     order = orders.order_confirm(order=order, by=world.cast.clerk, promised_on=dt.date.today())
@@ -124,7 +132,9 @@ def test_approved_order_is_ready_and_confirmation_reserves_stock(world):
 
 
 def test_any_change_voids_the_approval(world):
-    order, _c = orders.order_submit(order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk)
+    order, _c = orders.order_submit(
+        order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk
+    )
     order = _approve_all(order, world)
     order = orders.order_update(
         order=order, by=world.cast.clerk, version=order.version, lines=[line(world.floor, 6, unit_price="75")]
@@ -136,14 +146,20 @@ def test_any_change_voids_the_approval(world):
 
 
 def test_changing_terms_voids_the_approval(world):
-    order, _c = orders.order_submit(order=_order(world, customer=world.monthly, lines=[line(world.floor, 10)]), by=world.cast.clerk)
+    order, _c = orders.order_submit(
+        order=_order(world, customer=world.monthly, lines=[line(world.floor, 10)]), by=world.cast.clerk
+    )
     order = _approve_all(order, world)
-    order = orders.order_update(order=order, by=world.cast.clerk, version=order.version, fields={"payment_term_days": 60})
+    order = orders.order_update(
+        order=order, by=world.cast.clerk, version=order.version, fields={"payment_term_days": 60}
+    )
     assert order.status == OrderStatus.PENDING_APPROVAL
 
 
 def test_a_copy_carries_no_approval(world):
-    order, _c = orders.order_submit(order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk)
+    order, _c = orders.order_submit(
+        order=_order(world, lines=[line(world.floor, 5, unit_price="75")]), by=world.cast.clerk
+    )
     order = _approve_all(order, world)
     copy = orders.order_copy(order=order, by=world.cast.clerk)
     assert copy.delivery_on is None  # a new order asks for its own delivery date
