@@ -18,17 +18,17 @@ from neiqin.sales.services.checks import ROLE_RANK
 
 
 def _visible(qs: QuerySet, user: Any) -> QuerySet:
+    from neiqin.customers.models import Customer
     from neiqin.customers.selectors import customer_visible_q
 
     cond = customer_visible_q(user)
-    if cond is None:  # everything
+    own = Q(owner_id=getattr(user, "pk", None))
+    if cond is None:  # no customer scope (warehouse): own documents only, which they have none of
+        return qs.filter(own)
+    if cond == Q():  # the whole archive
         return qs
-    ids = list(
-        __import__("neiqin.customers.models", fromlist=["Customer"])
-        .Customer.objects.filter(cond)
-        .values_list("pk", flat=True)
-    )
-    return qs.filter(Q(customer_id__in=ids) | Q(owner_id=getattr(user, "pk", None)))
+    ids = list(Customer.objects.filter(cond).values_list("pk", flat=True))
+    return qs.filter(Q(customer_id__in=ids) | own)
 
 
 def order_queryset(*, user: Any) -> QuerySet[SalesOrder]:
