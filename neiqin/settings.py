@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "neiqin.customers",
     "neiqin.catalog",
     "neiqin.stock",
+    "neiqin.sales",
     "neiqin.web",
     "neiqin.demo",
 ]

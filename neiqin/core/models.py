@@ -180,3 +180,30 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.file_name}"
+
+
+class IdempotencyRecord(models.Model):
+    """One request made with an ``Idempotency-Key`` (RELIABILITY R3): the first completes and its
+    response is kept; a replay gets that response, the same key with another body is refused."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "in flight"
+        DONE = "done", "done"
+
+    key = models.CharField(max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    scope = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotency_user_key_uniq")]
+        indexes = [models.Index(fields=["created_at"], name="core_idempotency_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
