@@ -7,5 +7,6 @@ urlpatterns = [
     path("customers/", include("neiqin.customers.urls")),
     path("catalog/", include("neiqin.catalog.urls")),
     path("stock/", include("neiqin.stock.urls")),
+    path("sales/", include("neiqin.sales.urls")),
     path("", include("neiqin.web.urls")),
 ]

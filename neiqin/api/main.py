@@ -28,6 +28,11 @@ from neiqin.catalog.api import products as catalog_products_api
 from neiqin.core import context
 from neiqin.core.errors import DomainError, PermissionDenied
 from neiqin.customers.api import router as customers_router
+from neiqin.sales.api import approvals as sales_approvals_api
+from neiqin.sales.api import contracts as sales_contracts_api
+from neiqin.sales.api import opportunities as sales_opportunities_api
+from neiqin.sales.api import orders as sales_orders_api
+from neiqin.sales.api import quotations as sales_quotations_api
 from neiqin.stock.api import counts as stock_counts_api
 from neiqin.stock.api import levels as stock_levels_api
 from neiqin.stock.api import materials as stock_materials_api
@@ -165,3 +170,8 @@ api.add_router("/v1/", stock_levels_api.router)
 api.add_router("/v1/", stock_counts_api.router)
 api.add_router("/v1/", stock_replenishment_api.router)
 api.add_router("/v1/", stock_materials_api.router)
+api.add_router("/v1/", sales_orders_api.router)
+api.add_router("/v1/", sales_approvals_api.router)
+api.add_router("/v1/", sales_quotations_api.router)
+api.add_router("/v1/", sales_contracts_api.router)
+api.add_router("/v1/", sales_opportunities_api.router)

@@ -1,0 +1,5 @@
+"""Order desk API: approvals."""
+
+from ninja import Router
+
+router = Router(tags=["approvals"])

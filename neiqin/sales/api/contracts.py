@@ -1,0 +1,5 @@
+"""Order desk API: contracts."""
+
+from ninja import Router
+
+router = Router(tags=["contracts"])

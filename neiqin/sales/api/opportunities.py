@@ -1,0 +1,5 @@
+"""Order desk API: opportunities."""
+
+from ninja import Router
+
+router = Router(tags=["opportunities"])

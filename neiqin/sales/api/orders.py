@@ -1,0 +1,5 @@
+"""Order desk API: orders."""
+
+from ninja import Router
+
+router = Router(tags=["orders"])

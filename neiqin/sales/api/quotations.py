@@ -1,0 +1,5 @@
+"""Order desk API: quotations."""
+
+from ninja import Router
+
+router = Router(tags=["quotations"])

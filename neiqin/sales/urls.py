@@ -1,0 +1,10 @@
+from neiqin.sales.views import approvals, contracts, opportunities, orders, quotations
+
+app_name = "sales"
+urlpatterns = [
+    *orders.urlpatterns,
+    *approvals.urlpatterns,
+    *quotations.urlpatterns,
+    *contracts.urlpatterns,
+    *opportunities.urlpatterns,
+]

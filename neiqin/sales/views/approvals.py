@@ -1,0 +1,3 @@
+"""Order desk pages: approvals."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Order desk pages: contracts."""
+
+urlpatterns: list = []

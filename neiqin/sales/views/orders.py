@@ -1,0 +1,3 @@
+"""Order desk pages: orders."""
+
+urlpatterns: list = []

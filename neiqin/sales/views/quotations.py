@@ -1,0 +1,3 @@
+"""Order desk pages: quotations."""
+
+urlpatterns: list = []
