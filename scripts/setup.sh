@@ -12,7 +12,7 @@ mode=run
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 # 1. System packages. Chromium comes from Debian (tests never download a browser).
-packages=(python3-venv libharfbuzz-subset0 fonts-noto-cjk)
+packages=(python3-venv libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk)
 [ "$mode" = test ] && packages+=(chromium poppler-utils postgresql-client)
 missing=()
 for p in "${packages[@]}"; do
