@@ -172,6 +172,9 @@ def quotation_to_order(*, quotation: Quotation, by: Any, fields: Mapping[str, An
     """An order from an issued or accepted quotation, at the quoted prices."""
     from neiqin.sales.services.orders import order_create
 
+    quotation = Quotation.objects.select_related("customer").get(pk=quotation.pk)  # the state as it is now
+    if not _can_touch(by, quotation.customer):
+        raise NotFound(_("报价单不存在。"))
     if quotation.status not in (QuotationStatus.ISSUED, QuotationStatus.ACCEPTED):
         raise Conflict(_("只有已发出或客户已接受的报价单可以转为订单。"), code="quotation_not_issued")
     if quotation.valid_until < timezone.localdate():
