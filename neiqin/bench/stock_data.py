@@ -56,9 +56,7 @@ def ensure_warehouses(count: int = 3) -> list[Warehouse]:
         existing = Warehouse.objects.filter(code=code).first()
         warehouses.append(
             existing
-            or warehouse_create(
-                fields={"code": code, "name": WAREHOUSE_NAMES[i], "sort_order": 900 + i}, by=None
-            )
+            or warehouse_create(fields={"code": code, "name": WAREHOUSE_NAMES[i], "sort_order": 900 + i}, by=None)
         )
     return warehouses
 
@@ -195,10 +193,7 @@ def load(product_ids: Sequence[int], warehouse_ids: Sequence[int], moves: int, *
                     level_copy.write_row(level)
             counts["levels"] = len(levels)
         else:
-            move_sql = f"INSERT INTO {move_table} ({', '.join(MOVE_COLUMNS)}) VALUES ({', '.join('?' * len(MOVE_COLUMNS))})"
-            level_sql = (
-                f"INSERT INTO {level_table} ({', '.join(LEVEL_COLUMNS)}) VALUES ({', '.join('?' * len(LEVEL_COLUMNS))})"
-            )
+            move_sql, level_sql = _insert(move_table, MOVE_COLUMNS), _insert(level_table, LEVEL_COLUMNS)
             raw = cursor.cursor  # the sqlite3 cursor: plain executemany, no Django per-row overhead
             moves_batch, levels_batch = [], []
             for move, level in ledger(product_ids, warehouse_ids, moves, seed=seed):
@@ -214,6 +209,11 @@ def load(product_ids: Sequence[int], warehouse_ids: Sequence[int], moves: int, *
             raw.executemany(level_sql, levels_batch)
             counts["levels"] = len(levels_batch)
     return counts
+
+
+def _insert(table: str, columns: Sequence[str]) -> str:
+    marks = ", ".join("?" * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608 - names from model meta
 
 
 def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:

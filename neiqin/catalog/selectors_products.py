@@ -94,6 +94,8 @@ def product_history(*, product: Product, user: Any, limit: int = HISTORY_LIMIT) 
     """
     visible = visible_price_fields(user)
     hidden = set(PRICE_FIELDS) - visible
+    if "standard_price" in hidden:
+        hidden.add("price_includes_tax")  # meaningless without the price it qualifies
     lists: set[int] | None = None
     rows = []
     for event in audit.history(product)[: limit * 2]:

@@ -25,6 +25,7 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from neiqin.catalog import services as catalog
@@ -196,12 +197,18 @@ class _World:
         signed = list(Customer.objects.filter(stage=Stage.SIGNED).order_by("grade", "code")[:8])
         sellable = [p for p in self.products if p.model not in goods.INACTIVE]
         for offset, customer in enumerate(signed):
-            when = self.start - 10 - 15 * offset
+            when = min(self.start - 10 - 15 * offset, self._days_after(customer.created_at))
             with self.at(when, 90):
                 price_list = catalog.price_list_create(kind=PriceListKind.CUSTOMER, customer=customer, by=clerk)
             self.price_lists[f"customer_{customer.pk}"] = price_list
             for product in self.rng.sample(sellable, self.rng.randint(3, 6)):
                 self._discounted(price_list, product, (7, 10), when)
+
+    def _days_after(self, moment: dt.datetime) -> int:
+        """The working day (as days ago) after ``moment``'s day; 0 at the latest."""
+        day = timezone.localdate(moment)
+        later = [index for index, workday in enumerate(self.ctx.clock.workdays) if workday > day]
+        return max(later) if later else 0
 
     def _discounted(self, price_list: Any, product: Product, cut: tuple[int, int], days_ago: int) -> None:
         price = _money(product.standard_price * (100 - Decimal(self.rng.randint(*cut))) / 100)
@@ -409,13 +416,19 @@ class _World:
                 chosen.append((self._product(pk), quantity))
         return chosen
 
+    def _customer(self, customers: list[Customer], days_ago: int) -> Customer | None:
+        """A customer that already existed on that day (files are created during the history)."""
+        day = self.ctx.clock.day(days_ago)
+        known = [c for c in customers if timezone.localdate(c.created_at) < day]
+        return self.rng.choice(known) if known else None
+
     def shipment(self, days_ago: int, code: str, customers: list[Customer]) -> None:
         """Goods to a customer. Recent ones follow the order flow (the clerk reserves, the
         warehouse ships against a delivery number); older ones are the shipments entered before
         orders were kept in the system (one outbound document with a reason)."""
-        if not customers:
+        customer = self._customer(customers, days_ago)
+        if customer is None:
             return
-        customer = self.rng.choice(customers)
         lines = self._order_lines(code, self.rng.randint(1, 4))
         if not lines:
             return
@@ -463,7 +476,8 @@ class _World:
 
     def customer_return(self, days_ago: int, customers: dict[str, list[Customer]]) -> None:
         code = self.rng.choice(list(self.warehouses))
-        if not customers[code]:
+        customer = self._customer(customers[code], days_ago)
+        if customer is None:
             return
         lines = self._order_lines(code, 1)
         if not lines:
@@ -480,7 +494,7 @@ class _World:
                 moved_on=self.ctx.clock.day(days_ago),
                 reason=self.rng.choice(goods.RETURN_REASONS),
                 kind=MoveKind.RETURN,
-                customer=self.rng.choice(customers[code]),
+                customer=customer,
             )
         self.on_hand[(code, product.pk)] += quantity
         self.moves += len(posted.moves)
@@ -510,11 +524,11 @@ class _World:
         """Deliveries prepared in the last days and not shipped yet: stock shows as 已占用."""
         for count in range(OPEN_RESERVATIONS):
             code = list(self.warehouses)[count % len(self.warehouses)]
-            if not customers[code]:
-                continue
-            days_ago = count % 3
+            days_ago = 0
             moved_on = self.ctx.clock.day(days_ago)
-            customer = self.rng.choice(customers[code])
+            customer = self._customer(customers[code], days_ago)
+            if customer is None:
+                continue
             lines = self._order_lines(code, self.rng.randint(1, 2))
             if not lines:
                 continue

@@ -165,6 +165,7 @@ class LineRow:
     note: str = ""
     errors: list[str] = field(default_factory=list)
     error_fields: set[str] = field(default_factory=set)
+    price: dict[str, Any] | None = None  # what the price cell shows (views.orders.price_info)
 
     @property
     def is_blank(self) -> bool:

@@ -131,6 +131,7 @@ def price_set(
     effective_from = effective_from or today
     price = parse_price(unit_price, field="unit_price", label=_("单价"))
     minimum = parse_quantity(min_quantity, field="min_quantity", label=_("起订数量"), allow_zero=True)
+    product = Product.objects.get(pk=product.pk)  # the floor as it is now, not the caller's copy
     errors: dict[str, list[str]] = {}
     if effective_from < today and not allow_past:
         errors["effective_from"] = [_("生效日期不能早于今天；历史价格不能修改。")]
@@ -148,6 +149,8 @@ def price_set(
     text = (reason or "").strip()[:200]
     with transaction.atomic():
         locked = Product.objects.select_for_update().get(pk=product.pk)
+        if locked.floor_price is not None and price < locked.floor_price:
+            raise Conflict(_("底价刚刚被修改，请刷新后重新定价。"), code="floor_changed")
         old = _old_price(price_list, locked, minimum, effective_from)
         existing = PriceListItem.objects.filter(
             price_list=price_list, product=locked, min_quantity=minimum, effective_from=effective_from
@@ -221,7 +224,12 @@ def _snapshot_affected(change: PriceChange) -> int:
 
     price_list = change.price_list
     customers = Customer.objects.filter(stage__in=NOTIFIED_STAGES)
-    overriding = PriceListItem.objects.filter(product=change.product, price_list__is_active=True)
+    # Only a base price (no quantity break) in force by the change's date overrides this list for
+    # everyday orders; a customer whose own list only has a bulk-quantity price still pays the
+    # changed price for small orders and is told.
+    overriding = PriceListItem.objects.filter(
+        product=change.product, price_list__is_active=True, min_quantity=0, effective_from__lte=change.effective_from
+    )
     if price_list.kind == PriceListKind.CUSTOMER:
         customers = customers.filter(pk=price_list.customer_id)
     elif price_list.kind == PriceListKind.GRADE:

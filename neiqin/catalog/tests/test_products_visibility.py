@@ -70,6 +70,7 @@ def test_product_page_shows_only_the_visible_prices_and_history(cast, client_for
     assert "QH-1208" in html and "强化复合地板" in html
     for field, value in PRICE_VALUES.items():
         assert (value in html) == (field in SEES[role]), f"{field} for {role}"
+    assert ("含税价" in html) == bool(SEES[role])  # the flag of the price goes with it
     assert ('id="list-prices"' in html) == bool(SEES[role])
     assert ('id="price-history"' in html) == bool(SEES[role])
 
@@ -207,3 +208,29 @@ def test_xlsx_export_has_only_the_visible_price_columns(cast, client_for, catalo
     flat = {str(v) for row in rows for v in row if v is not None}
     assert ("85.75" in flat) == ("cost" in SEES[role])
     assert ("128.5" in flat) == ("standard_price" in SEES[role])
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_neutralises_formulas(cast, client_for, fmt):
+    name = '=HYPERLINK("http://evil.example","点我")'
+    fields = {"name": name, "model": "@SUM(1)", "unit": "件", "standard_price": "1"}
+    services.product_create(fields=fields, by=cast.clerk)
+
+    response = client_for(cast.clerk).get(f"/catalog/products/export/?format={fmt}")
+
+    assert response.status_code == 200
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header, row = rows
+    assert row[header.index("品名")] == '\'=HYPERLINK("http://evil.example","点我")'
+    assert row[header.index("型号")] == "'@SUM(1)"
+
+
+def test_export_refuses_an_unknown_format(cast, client_for):
+    response = client_for(cast.clerk).get("/catalog/products/export/?format=pdf&q=x")
+
+    assert response.status_code == 302 and response["Location"] == "/catalog/products/?q=x"
+    assert not Event.objects.filter(action="catalog.product.exported").exists()

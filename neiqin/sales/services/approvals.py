@@ -205,7 +205,7 @@ def approval_decide(*, approval: ApprovalRequest, by: Any, approve: bool, commen
             raise PermissionDenied(_("该审批需要%(role)s审批。") % {"role": Role(locked.approver_role).label})
         if locked.status != ApprovalStatus.PENDING:
             raise Conflict(
-                _("该审批已%(status)s，不能重复处理。") % {"status": locked.get_status_display()},
+                _("该审批%(status)s，不能重复处理。") % {"status": locked.get_status_display()},
                 code="approval_decided",
             )
         document = locked.order or locked.quotation
@@ -214,27 +214,31 @@ def approval_decide(*, approval: ApprovalRequest, by: Any, approve: bool, commen
             locked.voided_at = timezone.now()
             locked.void_reason = str(_("单据内容已变更"))
             locked.save(update_fields=["status", "voided_at", "void_reason"])
-            raise Conflict(_("单据在申请审批后已被修改，本审批已失效。"), code="approval_stale")
-        locked.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
-        locked.decided_by = by
-        locked.decided_at = timezone.now()
-        locked.comment = comment[:300]
-        locked.save(update_fields=["status", "decided_by", "decided_at", "comment"])
-        audit.record(
-            action="sales.approval.approved" if approve else "sales.approval.rejected",
-            obj=locked,
-            by=by,
-            data={"rule": locked.rule.code, "comment": comment, "document": str(document)},
-        )
-        notifications.notify(
-            user=locked.requested_by,
-            title=(_("已批准：%(doc)s %(rule)s") if approve else _("被驳回：%(doc)s %(rule)s"))
-            % {"doc": str(document), "rule": locked.rule.name},
-            body=comment,
-            obj=document,
-        )
-        if locked.order_id:
-            from neiqin.sales.services.orders import after_approval_decision
+            audit.record(action="sales.approval.voided", obj=locked, by=by, data={"reason": locked.void_reason})
+        else:
+            locked.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+            locked.decided_by = by
+            locked.decided_at = timezone.now()
+            locked.comment = comment[:300]
+            locked.save(update_fields=["status", "decided_by", "decided_at", "comment"])
+            audit.record(
+                action="sales.approval.approved" if approve else "sales.approval.rejected",
+                obj=locked,
+                by=by,
+                data={"rule": locked.rule.code, "comment": comment, "document": str(document)},
+            )
+            notifications.notify(
+                user=locked.requested_by,
+                title=(_("已批准：%(doc)s %(rule)s") if approve else _("被驳回：%(doc)s %(rule)s"))
+                % {"doc": str(document), "rule": locked.rule.name},
+                body=comment,
+                obj=document,
+            )
+            if locked.order_id:
+                from neiqin.sales.services.orders import after_approval_decision
 
-            after_approval_decision(order_id=locked.order_id, approved=approve, by=by, comment=comment)
+                after_approval_decision(order_id=locked.order_id, approved=approve, by=by, comment=comment)
+    if locked.status == ApprovalStatus.VOID:
+        # Raised after the transaction so that the voiding above is kept (R6).
+        raise Conflict(_("单据在申请审批后已被修改，本审批已失效。"), code="approval_stale")
     return locked

@@ -247,7 +247,7 @@ def order_update(
             )
         if locked.status not in EDITABLE_STATUSES:
             raise Conflict(
-                _("订单已%(status)s，不能修改。") % {"status": locked.get_status_display()}, code="order_closed"
+                _("订单%(status)s，不能修改。") % {"status": locked.get_status_display()}, code="order_closed"
             )
         before = _snapshot(locked)
         if fields:

@@ -229,7 +229,7 @@ def stock_levels_list(request: HttpRequest, query: Query[LevelQuery]):
     filters = selectors.LevelFilters(**query.model_dump(exclude={"limit", "offset"}))
     warehouses = selectors.matrix_warehouses(filters)
     qs = selectors.level_rows(filters=filters, warehouses=warehouses)
-    count = qs.count()
+    count = selectors.level_count(filters=filters, warehouses=warehouses)
     items = []
     for product in qs[query.offset : query.offset + query.limit]:
         row = selectors.level_row(product, warehouses)

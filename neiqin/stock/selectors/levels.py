@@ -152,16 +152,9 @@ def _level_annotations(warehouses: list[Warehouse]) -> dict[str, Any]:
     return annotations
 
 
-def level_rows(*, filters: LevelFilters, warehouses: list[Warehouse] | None = None) -> QuerySet[Product]:
-    """Products with, per active warehouse ``w``, ``w{id}_on_hand``, ``w{id}_reserved`` and
-    ``w{id}_min_quantity``, and ``total_on_hand``/``total_reserved``/``total_available``.
-
-    One grouped query; page it with a Paginator or slicing (``level_page`` turns rows into dicts).
-    ``warehouses`` saves a query when the caller already has ``matrix_warehouses(filters)``."""
-    if warehouses is None:
-        warehouses = matrix_warehouses(filters)
-    ids = [w.pk for w in warehouses] or [0]
-    qs = Product.objects.select_related("series")
+def _level_base(filters: LevelFilters, ids: list[int]) -> QuerySet[Product]:
+    """The products of the matrix, filtered, without the aggregates (what counting needs)."""
+    qs = Product.objects.all()
     if filters.q:
         qs = qs.filter(product_search_q(filters.q))
     if filters.series:
@@ -175,9 +168,29 @@ def level_rows(*, filters: LevelFilters, warehouses: list[Warehouse] | None = No
         qs = qs.filter(Exists(levels.filter(LOW)))
     if filters.in_stock_only:
         qs = qs.filter(Exists(levels.exclude(on_hand=0)))
+    return qs
+
+
+def level_rows(*, filters: LevelFilters, warehouses: list[Warehouse] | None = None) -> QuerySet[Product]:
+    """Products with, per active warehouse ``w``, ``w{id}_on_hand``, ``w{id}_reserved`` and
+    ``w{id}_min_quantity``, and ``total_on_hand``/``total_reserved``/``total_available``.
+
+    One grouped query; page it with a Paginator or slicing (``level_page`` turns rows into dicts).
+    ``warehouses`` saves a query when the caller already has ``matrix_warehouses(filters)``."""
+    if warehouses is None:
+        warehouses = matrix_warehouses(filters)
+    ids = [w.pk for w in warehouses] or [0]
+    qs = _level_base(filters, ids).select_related("series")
     qs = qs.annotate(**_level_annotations(warehouses))
     qs = qs.annotate(total_available=F("total_on_hand") - F("total_reserved"))
     return qs.order_by(*LEVEL_SORTS.get(filters.sort, LEVEL_SORTS["model"]))
+
+
+def level_count(*, filters: LevelFilters, warehouses: list[Warehouse] | None = None) -> int:
+    """How many products ``level_rows`` returns, without joining and grouping the levels."""
+    if warehouses is None:
+        warehouses = matrix_warehouses(filters)
+    return _level_base(filters, [w.pk for w in warehouses] or [0]).count()
 
 
 def _qty(value: Any) -> Decimal:
@@ -218,7 +231,7 @@ def level_page(*, filters: LevelFilters, page: int = 1, per_page: int = 50) -> t
     """One page of the matrix as dicts (see ``level_row``) and the number of matching products."""
     warehouses = matrix_warehouses(filters)
     qs = level_rows(filters=filters, warehouses=warehouses)
-    total = qs.count()
+    total = level_count(filters=filters, warehouses=warehouses)
     start = max(page - 1, 0) * per_page
     return [level_row(p, warehouses) for p in qs[start : start + per_page]], total
 

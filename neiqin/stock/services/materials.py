@@ -137,7 +137,11 @@ def _qty(value: Decimal) -> str:
 
 
 def _lock(loan: ProductLoan) -> ProductLoan:
-    return ProductLoan.objects.select_for_update().select_related("product", "warehouse", "customer").get(pk=loan.pk)
+    return (
+        ProductLoan.objects.select_for_update(of=("self",))
+        .select_related("product", "warehouse", "customer", "requested_by")
+        .get(pk=loan.pk)
+    )
 
 
 def _save(loan: ProductLoan, fields: list[str]) -> None:

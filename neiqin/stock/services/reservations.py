@@ -172,7 +172,7 @@ def _locked_reservation(reservation: Reservation) -> Reservation:
     locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if locked.status != ReservationStatus.ACTIVE:
         raise Conflict(
-            _("该占用已经%(status)s，不能再操作。") % {"status": locked.get_status_display()}, code="reservation_closed"
+            _("该占用%(status)s，不能再操作。") % {"status": locked.get_status_display()}, code="reservation_closed"
         )
     return locked
 
@@ -217,7 +217,12 @@ def reservations_release_for(*, document_type: str, document_id: Any, by: Any, r
             .order_by("warehouse_id", "product_id", "id")
         )
         for reservation in active:
-            reservation_release(reservation=reservation, by=by, reason=reason)
+            try:
+                reservation_release(reservation=reservation, by=by, reason=reason)
+            except Conflict as exc:
+                if exc.code != "reservation_closed":
+                    raise
+                continue  # released or shipped by a concurrent transaction since it was listed
             count += 1
     return count
 

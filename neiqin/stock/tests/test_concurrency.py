@@ -168,6 +168,23 @@ def release_worker(worker: int, reservation_ids: list[int], start_at: float) -> 
     return {"released": released, "closed": closed, "errors": errors}
 
 
+def cancel_worker(worker: int, document_ids: list[str], start_at: float) -> dict:
+    """Cancel the same orders as the other processes (a double-submitted cancel)."""
+    from neiqin.accounts.models import User
+    from neiqin.stock.services import reservations_release_for
+
+    clerk = User.objects.get(username="clerk")
+    ids = random.Random(SEED * 500 + worker).sample(document_ids, len(document_ids))
+    _wait(start_at)
+    released, errors = 0, []
+    for document_id in ids:
+        try:
+            released += reservations_release_for(document_type="order", document_id=document_id, by=clerk)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(_error(exc))
+    return {"released": released, "errors": errors}
+
+
 def naive_worker(worker: int, level_id: int, rounds: int, barrier, between_read_and_write: bool) -> dict:
     """The broken pattern of RELIABILITY T1: read the level without a lock, check in Python, write
     the Python value back. ``barrier`` lines the processes up every round, either between the read
@@ -325,6 +342,25 @@ def test_releasing_and_shipping_the_same_reservations_at_once(scarce):
         assert level.reserved == 0 == _active_reserved(level)
     assert not Reservation.objects.filter(product=product, status="active").exists()
     _assert_ledger_replays(product)
+
+
+def test_the_same_orders_cancelled_by_eight_processes_release_each_reservation_once(scarce):
+    """reservations_release_for on the same 10 orders from 8 processes: every reservation is
+    released exactly once, the others find nothing left to release (no 409, no deadlock)."""
+    w1, w2, product, cast = scarce["w1"], scarce["w2"], scarce["product"], scarce["cast"]
+    from neiqin.stock.services import For
+
+    documents = [f"k{i}" for i in range(10)]
+    for document_id in documents:  # 2 + 3 units, split over both warehouses: 2 reservations each
+        reserve(product=product, warehouse=w1, quantity="2", document=For("order", document_id), by=cast.clerk)
+        reserve(product=product, warehouse=w2, quantity="3", document=For("order", document_id), by=cast.clerk)
+    results = run_processes(cancel_worker, [(w, documents, _start_at()) for w in range(WORKERS)])
+
+    assert [e for r in results for e in r["errors"]] == []
+    assert sum(r["released"] for r in results) == 20
+    for level in _levels(product).values():
+        assert level.reserved == 0 == _active_reserved(level)
+    assert Reservation.objects.filter(product=product, status="released").count() == 20
 
 
 def _dispatch(kind: str, args: tuple) -> dict:

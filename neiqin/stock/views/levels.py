@@ -89,9 +89,9 @@ def levels_list(request: HttpRequest) -> HttpResponse:
     form = _level_form(request)
     filters = form.filters()
     warehouses = selectors.matrix_warehouses(filters)
-    page = Paginator(selectors.level_rows(filters=filters, warehouses=warehouses), form.get_page_size()).get_page(
-        form.get_page_number()
-    )
+    paginator = Paginator(selectors.level_rows(filters=filters, warehouses=warehouses), form.get_page_size())
+    paginator.count = selectors.level_count(filters=filters, warehouses=warehouses)  # no aggregation to count
+    page = paginator.get_page(form.get_page_number())
     context = {
         "form": form,
         "filters": filters,

@@ -278,6 +278,12 @@ def _status_label(value: Any) -> str:
         return "—"
 
 
+def _plain(value: Any) -> str:
+    """ "200.000" -> "200", "12.500" -> "12.5" (audit rows keep quantities as 3-decimal strings)."""
+    text = str(value or "")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _history(item: ReplenishmentRequest) -> list[dict[str, Any]]:
     rows = []
     for event in audit.history(item).order_by("created_at", "id"):
@@ -285,7 +291,7 @@ def _history(item: ReplenishmentRequest) -> list[dict[str, Any]]:
         details = []
         if "quantity" in changes:
             old, new = changes["quantity"]
-            details.append(_("数量 %(old)s → %(new)s") % {"old": old or "—", "new": new})
+            details.append(_("数量 %(old)s → %(new)s") % {"old": _plain(old) or "—", "new": _plain(new)})
         if "expected_on" in changes and changes["expected_on"][1]:
             details.append(_("预计到货 %(date)s") % {"date": changes["expected_on"][1]})
         if "response" in changes and changes["response"][1]:
