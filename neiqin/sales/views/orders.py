@@ -257,7 +257,7 @@ def product_from_text(text: str) -> Product:
     product = Product.objects.filter(code__iexact=text).first() or product_by_model(text)
     if product is not None:
         return product
-    from neiqin.catalog.models import normalize_model
+    from neiqin.catalog.services.validation import normalize_model
 
     if Product.objects.filter(model_normalized=normalize_model(text)).count() > 1:
         raise ValidationFailed(_("型号 %(model)s 有多个规格，请从列表中选择（按产品编码）。") % {"model": text})
