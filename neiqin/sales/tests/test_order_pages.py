@@ -238,7 +238,8 @@ def test_create_submit_approve_confirm_through_the_pages(world, client_for):
     assert 'name="decision" value="approve"' not in body  # the clerk may not decide
     queue = deputy.get(reverse("sales:approval_queue")).content.decode()
     pending = list(ApprovalRequest.objects.filter(order=order, status=ApprovalStatus.PENDING))
-    assert len(pending) == 3 and all(f'id="approval-{a.pk}"' in queue for a in pending)
+    assert len(pending) == 3, list(ApprovalRequest.objects.values_list("rule__code", "status", "void_reason"))
+    assert all(f'id="approval-{a.pk}"' in queue for a in pending)
     assert "单价 ¥75.00，底价 ¥80.00" in queue
     for approval in pending:
         deputy.post(reverse("sales:approval_decide", args=[approval.pk]), {"decision": "approve", "comment": "同意", "next": detail})

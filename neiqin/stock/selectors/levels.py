@@ -1,9 +1,9 @@
 """Reading stock levels and the move ledger (INV-1, INV-2).
 
-The level matrix is one grouped query over products joined to their level rows, with one
-conditional aggregate per active warehouse (``Sum(..., filter=Q(stock_levels__warehouse_id=w))``),
-so a page of 50 products costs the same as a page of 5, whatever the number of warehouses.
-Filters on stock ("only low", "only in stock") are ``EXISTS`` subqueries on ``StockLevel`` so
+The level matrix is one query over products with correlated subqueries per active warehouse
+(on-hand, reserved, 安全库存 of the unique level row) and for the totals, so the database sorts
+and limits the products first and looks up only the page's levels: a page of 50 costs the same
+whatever the size of the catalogue or the number of warehouses. Filters on stock ("only low", "only in stock") are ``EXISTS`` subqueries on ``StockLevel`` so
 that counting the result does not need the aggregation.
 
 Everybody may see stock (``CAN_SEE_STOCK``); what differs per role is money (unit cost, values),
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -133,22 +133,33 @@ def matrix_warehouses(filters: LevelFilters) -> list[Warehouse]:
     return warehouses
 
 
-def _sum(field: str, warehouse_ids: list[int]) -> Coalesce:
-    return Coalesce(
-        Sum(f"stock_levels__{field}", filter=Q(stock_levels__warehouse_id__in=warehouse_ids)),
-        Value(ZERO),
-        output_field=QUANTITY_FIELD,
+def _cell(field: str, warehouse_id: int) -> Coalesce:
+    """One level's value: (warehouse, product) is unique, so no aggregation is needed."""
+    value = StockLevel.objects.filter(product_id=OuterRef("pk"), warehouse_id=warehouse_id).values(field)[:1]
+    return Coalesce(Subquery(value, output_field=QUANTITY_FIELD), Value(ZERO), output_field=QUANTITY_FIELD)
+
+
+def _total(field: str, warehouse_ids: list[int]) -> Coalesce:
+    value = (
+        StockLevel.objects.filter(product_id=OuterRef("pk"), warehouse_id__in=warehouse_ids)
+        .order_by()
+        .values("product_id")
+        .annotate(total=Sum(field))
+        .values("total")
     )
+    return Coalesce(Subquery(value, output_field=QUANTITY_FIELD), Value(ZERO), output_field=QUANTITY_FIELD)
 
 
 def _level_annotations(warehouses: list[Warehouse]) -> dict[str, Any]:
+    """Correlated subqueries rather than a join + GROUP BY: the database sorts and limits the
+    products first and looks up the levels of the page's rows only (index on product, warehouse)."""
     annotations: dict[str, Any] = {}
     for warehouse in warehouses:
         for field in ("on_hand", "reserved", "min_quantity"):
-            annotations[f"w{warehouse.pk}_{field}"] = _sum(field, [warehouse.pk])
+            annotations[f"w{warehouse.pk}_{field}"] = _cell(field, warehouse.pk)
     ids = [w.pk for w in warehouses] or [0]
-    annotations["total_on_hand"] = _sum("on_hand", ids)
-    annotations["total_reserved"] = _sum("reserved", ids)
+    annotations["total_on_hand"] = _total("on_hand", ids)
+    annotations["total_reserved"] = _total("reserved", ids)
     return annotations
 
 

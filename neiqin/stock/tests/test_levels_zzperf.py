@@ -17,4 +17,4 @@ def test_perf(cast):
         t=time.perf_counter()
         with CaptureQueriesContext(connection) as q:
             rows, total = level_page(filters=f, page=3)
-        print(f, total, len(q), round((time.perf_counter()-t)*1000), "ms")
+        print(f.low_only, f.q, f.sort, total, len(q), round((time.perf_counter()-t)*1000), "ms", rows[0]["on_hand"], rows[0]["cells"][0]["available"])
