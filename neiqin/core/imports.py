@@ -249,7 +249,7 @@ def discard(importer: Importer, *, batch_id: int, by: Any) -> None:
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status == ImportBatch.Status.COMMITTED:
-            raise Conflict(_("该批次已经导入，不能放弃。如需修改，请到客户列表中逐条修改。"), code="import_committed")
+            raise Conflict(_("该批次已经导入，不能放弃。如需修改，请到对应列表中逐条修改。"), code="import_committed")
         if locked.status != ImportBatch.Status.DISCARDED:
             locked.status = ImportBatch.Status.DISCARDED
             locked.save(update_fields=["status"])

@@ -33,7 +33,6 @@ from neiqin.core.errors import PermissionDenied, ValidationFailed
 from neiqin.customers.schemas import MAX_ID, ErrorOut
 from neiqin.sales import selectors
 from neiqin.sales.api.schemas import (
-    ApprovalOut,
     OrderCancelIn,
     OrderConfirmIn,
     OrderCreateIn,
@@ -43,7 +42,6 @@ from neiqin.sales.api.schemas import (
     OrderSubmitOut,
     OrderUpdateIn,
 )
-from neiqin.sales.choices import OrderStatus
 from neiqin.sales.models import ApprovalRequest, SalesOrder
 from neiqin.sales.services import orders as services
 
@@ -451,5 +449,3 @@ def orders_copy(request: HttpRequest, response: HttpResponse, order_id: int = _i
 
     return once(request, response, payload={}, action=copy)
 
-
-__all__ = ["ApprovalOut", "OrderStatus", "router"]
