@@ -139,12 +139,75 @@ def _stage_overview(user: Any, *, by_owner: bool) -> dict[str, Any]:
     }
 
 
+def _url(name: str, query: str = "") -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name) + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return None
+
+
+def _work_items(user: Any) -> list[dict[str, Any]]:
+    """The counters of the desk: what waits for this user today, each linked to its list."""
+    from django.utils import timezone
+
+    from neiqin.accounts.roles import (
+        CAN_APPROVE_COUNT,
+        CAN_APPROVE_LOAN,
+        CAN_HANDLE_REPLENISHMENT,
+        CAN_MOVE_STOCK,
+    )
+    from neiqin.accounts.scoping import has_role
+    from neiqin.sales import selectors as sales
+    from neiqin.stock.choices import CountStatus, LoanStatus, ReplenishmentStatus
+    from neiqin.stock.models import ProductLoan, ReplenishmentRequest, StockCount
+    from neiqin.stock.selectors import materials, reports
+
+    role_codes = roles(user)
+    today = timezone.localdate()
+    items: list[dict[str, Any]] = []
+
+    def add(label: Any, count: int, url: str | None, icon: str, tone: str = "primary") -> None:
+        items.append({"label": label, "count": count, "url": url, "icon": icon, "tone": tone if count else "secondary"})
+
+    queue = sales.approval_queue(user=user)
+    if queue.exists() or role_codes & {Role.GM, Role.DEPUTY_GM, Role.SALES_MANAGER}:
+        add(_("待我审批"), queue.count(), _url("sales:approval_queue"), "bi-check2-square", "danger")
+    if role_codes & {Role.CLERK, Role.SALESPERSON, Role.SALES_MANAGER, Role.ADMIN}:
+        inbox = sales.order_inbox(user=user)
+        add(_("草稿订单"), inbox.drafts.count(), _url("sales:order_inbox"), "bi-pencil-square")
+        add(_("订单待审批"), inbox.waiting_approval.count(), _url("sales:order_inbox"), "bi-hourglass", "warning")
+        add(_("订单待确认"), inbox.ready.count(), _url("sales:order_inbox"), "bi-send-check", "primary")
+        add(_("等待到货"), inbox.waiting_stock.count(), _url("sales:order_inbox"), "bi-truck", "warning")
+        add(_("口头订单未补书面"), inbox.oral.count(), _url("sales:order_inbox"), "bi-mic", "warning")
+    if has_role(user, CAN_MOVE_STOCK) or Role.CLERK in role_codes:
+        add(
+            _("低于安全库存"), reports.low_stock().count(), _url("stock:low_stock"), "bi-exclamation-triangle", "danger"
+        )
+    if has_role(user, CAN_HANDLE_REPLENISHMENT):
+        open_requests = ReplenishmentRequest.objects.filter(
+            status__in=[ReplenishmentStatus.OPEN, ReplenishmentStatus.IN_PROGRESS]
+        )
+        add(_("未完成的补货申请"), open_requests.count(), _url("stock:replenishments"), "bi-box-arrow-in-down")
+    if has_role(user, CAN_APPROVE_COUNT):
+        waiting = StockCount.objects.filter(status=CountStatus.SUBMITTED).exclude(submitted_by=user)
+        add(_("盘点待审批"), waiting.count(), _url("stock:counts"), "bi-clipboard-check", "danger")
+    if has_role(user, CAN_APPROVE_LOAN):
+        requested = ProductLoan.objects.filter(status=LoanStatus.REQUESTED).exclude(requested_by=user)
+        add(_("借用待审批"), requested.count(), _url("stock:loans"), "bi-arrow-return-right", "danger")
+    overdue = materials.loan_queryset(user=user).filter(materials.overdue_q(today))
+    if overdue.exists():
+        add(_("借用逾期未还"), overdue.count(), _url("stock:loans"), "bi-alarm", "danger")
+    return items
+
+
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     role_codes = roles(user)
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"work_items": _work_items(user)}
     if role_codes & {Role.CLERK, Role.ADMIN}:
         context["clerk_desk"] = _clerk_desk(user)
     if Role.SALESPERSON in role_codes:
