@@ -51,7 +51,13 @@ def world(cast) -> dict:
         fields={"name": "矩阵订单地板", "model": "JZ-SO-1", "unit": "平方米", "standard_price": "100"}, by=cast.admin
     )
     special = catalog.product_create(
-        fields={"name": "矩阵定制地板", "model": "JZ-SO-2", "unit": "平方米", "standard_price": "300", "is_special": True},
+        fields={
+            "name": "矩阵定制地板",
+            "model": "JZ-SO-2",
+            "unit": "平方米",
+            "standard_price": "300",
+            "is_special": True,
+        },
         by=cast.admin,
     )
     warehouse = stock.warehouse_create(fields={"code": "JZSO", "name": "矩阵订单库"}, by=cast.admin)

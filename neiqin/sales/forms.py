@@ -229,7 +229,9 @@ def _shared_models(order: Any) -> set[str]:
     models = set(order.lines.values_list("product__model_normalized", flat=True))
     return {
         row["model_normalized"]
-        for row in Product.objects.filter(model_normalized__in=models).values("model_normalized").annotate(n=Count("id"))
+        for row in Product.objects.filter(model_normalized__in=models)
+        .values("model_normalized")
+        .annotate(n=Count("id"))
         if row["n"] > 1
     }
 

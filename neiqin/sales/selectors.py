@@ -139,21 +139,34 @@ def order_timeline(*, order: SalesOrder) -> list[dict[str, Any]]:
 
 
 def opportunity_conversion(*, user: Any, owner_id: int | None = None) -> dict[str, Any]:
-    """Conversion per stage: how many opportunities reached each stage and the share that went on."""
+    """Conversion per stage as a funnel: how many opportunities got at least as far as each stage
+    (one that jumped from 线索 to 方案/报价 passed 已接洽 too; a won one passed every stage) and
+    the share of those that went on to the next stage; won and lost are the current outcomes."""
     qs = opportunity_queryset(user=user)
     if owner_id:
         qs = qs.filter(owner_id=owner_id)
-    reached: Counter[str] = Counter()
-    pairs = (
-        OpportunityStageChange.objects.filter(opportunity__in=qs).values_list("opportunity_id", "to_stage").distinct()
+    funnel = [s for s in OpportunityStage.values if s != OpportunityStage.LOST]
+    rank = {stage: index for index, stage in enumerate(funnel)}
+    furthest: dict[int, int] = {}
+    won = lost = 0
+    for pk, stage in qs.values_list("pk", "stage"):
+        furthest[pk] = rank.get(stage, 0)
+        won += stage == OpportunityStage.WON
+        lost += stage == OpportunityStage.LOST
+    history = OpportunityStageChange.objects.filter(opportunity_id__in=list(furthest)).values_list(
+        "opportunity_id", "to_stage"
     )
-    for _opportunity, stage in pairs:
-        reached[stage] += 1
-    order = [s for s in OpportunityStage.values if s != OpportunityStage.LOST]
+    for pk, stage in history:
+        if stage in rank:
+            furthest[pk] = max(furthest[pk], rank[stage])
+    reached = Counter()
+    for level in furthest.values():
+        for index in range(level + 1):
+            reached[index] += 1
     rows = []
-    for index, stage in enumerate(order):
-        count = reached.get(stage, 0)
-        following = reached.get(order[index + 1], 0) if index + 1 < len(order) else None
+    for index, stage in enumerate(funnel):
+        count = reached.get(index, 0)
+        following = reached.get(index + 1, 0) if index + 1 < len(funnel) else None
         rows.append(
             {
                 "stage": stage,
@@ -162,11 +175,35 @@ def opportunity_conversion(*, user: Any, owner_id: int | None = None) -> dict[st
                 "next_rate": (round(following * 100 / count, 1) if count and following is not None else None),
             }
         )
-    won = reached.get(OpportunityStage.WON, 0)
-    lost = reached.get(OpportunityStage.LOST, 0)
     return {
         "stages": rows,
+        "total": len(furthest),
         "won": won,
         "lost": lost,
         "win_rate": round(won * 100 / (won + lost), 1) if won + lost else None,
     }
+
+
+def opportunity_pipeline(qs: QuerySet[Opportunity]) -> list[dict[str, Any]]:
+    """Pipeline totals per stage of ``qs``: count, expected amount and weighted amount
+    (expected amount × probability, rounded to fen once per stage)."""
+    from decimal import Decimal
+
+    from neiqin.core.money import round_amount
+
+    totals = {stage: [0, Decimal("0"), Decimal("0")] for stage in OpportunityStage.values}
+    for stage, amount, probability in qs.order_by().values_list("stage", "expected_amount", "probability"):
+        row = totals.setdefault(stage, [0, Decimal("0"), Decimal("0")])
+        row[0] += 1
+        row[1] += amount or Decimal("0")
+        row[2] += (amount or Decimal("0")) * probability / 100
+    return [
+        {
+            "stage": stage,
+            "label": str(OpportunityStage(stage).label),
+            "count": count,
+            "expected_amount": round_amount(amount),
+            "weighted_amount": round_amount(weighted),
+        }
+        for stage, (count, amount, weighted) in totals.items()
+    ]

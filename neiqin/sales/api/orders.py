@@ -260,8 +260,11 @@ def order_dict(user: Any, order: SalesOrder) -> dict[str, Any]:
             }
             for v in order.versions.select_related("created_by").order_by("number")
         ],
-        timeline=[{**event, "actor": str(event["actor"]), "data": event["data"] or {}} for event in
-                  selectors.order_timeline(order=order)],
+        # Oldest first: the order's story from entry to now (the audit trail lists newest first).
+        timeline=[
+            {**event, "actor": str(event["actor"]), "data": event["data"] or {}}
+            for event in reversed(selectors.order_timeline(order=order))
+        ],
         progress={
             "shipped": order.shipped,
             "invoiced": order.invoiced,
@@ -448,4 +451,3 @@ def orders_copy(request: HttpRequest, response: HttpResponse, order_id: int = _i
         return 201, as_json(OrderOut, order_dict(request.user, created))
 
     return once(request, response, payload={}, action=copy)
-

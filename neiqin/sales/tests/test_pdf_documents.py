@@ -90,7 +90,19 @@ def test_the_contract_pdf_prints_the_parties_the_number_the_amount_in_words_and_
     for title in ("质量标准", "交货时间及地点", "违约责任", "解决合同纠纷的方式", "其他约定事项"):
         assert title in text
     assert "一、质量标准" in text and "九、其他约定事项" in text
-    for label in ("甲方（买方）", "乙方（卖方）", "序号", "品名", "型号", "规格", "单位", "数量", "单价", "金额", "交货时间"):
+    for label in (
+        "甲方（买方）",
+        "乙方（卖方）",
+        "序号",
+        "品名",
+        "型号",
+        "规格",
+        "单位",
+        "数量",
+        "单价",
+        "金额",
+        "交货时间",
+    ):
         assert label in text
     assert "单位名称（章）" in text and "法定代表人/委托代理人" in text
     assert "李总" in text and "王经理" in text and "长沙市岳麓区" in text
@@ -115,7 +127,9 @@ def test_edited_clauses_are_numbered_in_chinese(world, tmp_path):
         customer=world.acme, by=world.cast.clerk, title="合同", lines=[line(world.floor, 1)]
     )
     clauses = [{"key": f"k{i}", "title": f"第{i}条款", "text": "内容"} for i in range(1, 12)]
-    contracts.contract_update(contract=contract, by=world.cast.clerk, version=contract.version, fields={"clauses": clauses})
+    contracts.contract_update(
+        contract=contract, by=world.cast.clerk, version=contract.version, fields={"clauses": clauses}
+    )
     contract.refresh_from_db()
     text = squeeze(pdf_text(documents.contract_pdf(contract), tmp_path))
     assert "十、第10条款" in text and "十一、第11条款" in text
@@ -123,7 +137,14 @@ def test_edited_clauses_are_numbered_in_chinese(world, tmp_path):
 
 def test_chinese_ordinals():
     assert [documents.chinese_ordinal(n) for n in (1, 9, 10, 11, 19, 20, 21, 35)] == [
-        "一", "九", "十", "十一", "十九", "二十", "二十一", "三十五"
+        "一",
+        "九",
+        "十",
+        "十一",
+        "十九",
+        "二十",
+        "二十一",
+        "三十五",
     ]
 
 

@@ -42,9 +42,9 @@ from neiqin.sales.forms import (
     HEADER_LAYOUT,
     PAGE_SIZE,
     LineRow,
-    discount_text,
     OrderFilterForm,
     OrderForm,
+    discount_text,
     padded,
     rows_from_order,
     rows_from_post,
@@ -237,7 +237,9 @@ def product_search(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or request.GET.get("line_product") or "").strip()[:60]
     products = []
     if q:
-        products = list(sellable(Product.objects.filter(product_search_q(q))).order_by("model", "spec")[:PRODUCT_OPTIONS])
+        products = list(
+            sellable(Product.objects.filter(product_search_q(q))).order_by("model", "spec")[:PRODUCT_OPTIONS]
+        )
     shared = _shared_models(products)
     options = [
         {
@@ -630,7 +632,9 @@ def _diff_rows(diff: list[dict[str, Any]]) -> list[dict[str, Any]]:
         name = str(change.get("field", ""))
         if name.startswith("line "):
             label = _("第 %(n)s 行") % {"n": name[5:]}
-            rows.append({"label": label, "before": line_text(change.get("before")), "after": line_text(change.get("after"))})
+            rows.append(
+                {"label": label, "before": line_text(change.get("before")), "after": line_text(change.get("after"))}
+            )
         else:
             rows.append(
                 {
@@ -657,7 +661,9 @@ def _detail_context(request: HttpRequest, order: SalesOrder) -> dict[str, Any]:
         line.list_price_text = price_text(line.list_price)
         line.unit_price_text = price_text(line.unit_price)
         line.floor_price_text = price_text(line.floor_price) if line.below_floor else ""
-    approvals = list(selectors.approvals_for(document_type="order", document_id=order.pk).order_by("requested_at", "id"))
+    approvals = list(
+        selectors.approvals_for(document_type="order", document_id=order.pk).order_by("requested_at", "id")
+    )
     versions = [
         {"version": v, "changes": _diff_rows(v.diff)}
         for v in order.versions.select_related("created_by").order_by("-number")
@@ -723,9 +729,7 @@ def order_submit(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("订单 %(number)s 已提交，等待审批（见下方审批）。") % {"number": submitted.number}
             )
         else:
-            messages.success(
-                request, _("订单 %(number)s 审单通过，可以确认订单。") % {"number": submitted.number}
-            )
+            messages.success(request, _("订单 %(number)s 审单通过，可以确认订单。") % {"number": submitted.number})
     return redirect(_detail_url(order))
 
 
@@ -799,7 +803,8 @@ def confirmation_text(order: SalesOrder, *, company: str) -> str:
             }
         )
     parts.append(
-        _("合计：%(total)s（人民币大写：%(upper)s）") % {"total": format_cny(order.total), "upper": rmb_upper(order.total)}
+        _("合计：%(total)s（人民币大写：%(upper)s）")
+        % {"total": format_cny(order.total), "upper": rmb_upper(order.total)}
     )
     if order.promised_on:
         parts.append(_("承诺交货日期：%(date)s") % {"date": order.promised_on.isoformat()})

@@ -3,8 +3,9 @@
 The level matrix is one query over products with correlated subqueries per active warehouse
 (on-hand, reserved, 安全库存 of the unique level row) and for the totals, so the database sorts
 and limits the products first and looks up only the page's levels: a page of 50 costs the same
-whatever the size of the catalogue or the number of warehouses. Filters on stock ("only low", "only in stock") are ``EXISTS`` subqueries on ``StockLevel`` so
-that counting the result does not need the aggregation.
+whatever the size of the catalogue or the number of warehouses (sorting by a total uses one
+join + GROUP BY instead). Filters on stock ("only low", "only in stock") are ``EXISTS``
+subqueries on ``StockLevel``, so counting the result (``level_count``) touches no aggregate.
 
 Everybody may see stock (``CAN_SEE_STOCK``); what differs per role is money (unit cost, values),
 which the pages and the API decide with ``catalog.visibility.sees_cost``.
@@ -150,16 +151,27 @@ def _total(field: str, warehouse_ids: list[int]) -> Coalesce:
     return Coalesce(Subquery(value, output_field=QUANTITY_FIELD), Value(ZERO), output_field=QUANTITY_FIELD)
 
 
-def _level_annotations(warehouses: list[Warehouse]) -> dict[str, Any]:
-    """Correlated subqueries rather than a join + GROUP BY: the database sorts and limits the
-    products first and looks up the levels of the page's rows only (index on product, warehouse)."""
+def _joined(field: str, warehouse_ids: list[int]) -> Coalesce:
+    return Coalesce(
+        Sum(f"stock_levels__{field}", filter=Q(stock_levels__warehouse_id__in=warehouse_ids)),
+        Value(ZERO),
+        output_field=QUANTITY_FIELD,
+    )
+
+
+def _level_annotations(warehouses: list[Warehouse], *, sort_by_totals: bool) -> dict[str, Any]:
+    """Sorted by product columns: correlated subqueries, so the database sorts and limits the
+    products first and looks up the levels of the page's rows only. Sorted by a total: every
+    product's total is needed anyway, and one join + GROUP BY computes them all fastest."""
+    ids = [w.pk for w in warehouses] or [0]
+    cell = (lambda f, w: _joined(f, [w])) if sort_by_totals else _cell
+    total = _joined if sort_by_totals else _total
     annotations: dict[str, Any] = {}
     for warehouse in warehouses:
         for field in ("on_hand", "reserved", "min_quantity"):
-            annotations[f"w{warehouse.pk}_{field}"] = _cell(field, warehouse.pk)
-    ids = [w.pk for w in warehouses] or [0]
-    annotations["total_on_hand"] = _total("on_hand", ids)
-    annotations["total_reserved"] = _total("reserved", ids)
+            annotations[f"w{warehouse.pk}_{field}"] = cell(field, warehouse.pk)
+    annotations["total_on_hand"] = total("on_hand", ids)
+    annotations["total_reserved"] = total("reserved", ids)
     return annotations
 
 
@@ -186,15 +198,16 @@ def level_rows(*, filters: LevelFilters, warehouses: list[Warehouse] | None = No
     """Products with, per active warehouse ``w``, ``w{id}_on_hand``, ``w{id}_reserved`` and
     ``w{id}_min_quantity``, and ``total_on_hand``/``total_reserved``/``total_available``.
 
-    One grouped query; page it with a Paginator or slicing (``level_page`` turns rows into dicts).
+    One query; page it with a Paginator or slicing (``level_page`` turns rows into dicts).
     ``warehouses`` saves a query when the caller already has ``matrix_warehouses(filters)``."""
     if warehouses is None:
         warehouses = matrix_warehouses(filters)
     ids = [w.pk for w in warehouses] or [0]
     qs = _level_base(filters, ids).select_related("series")
-    qs = qs.annotate(**_level_annotations(warehouses))
+    sort = filters.sort if filters.sort in LEVEL_SORTS else "model"
+    qs = qs.annotate(**_level_annotations(warehouses, sort_by_totals="total_" in LEVEL_SORTS[sort][0]))
     qs = qs.annotate(total_available=F("total_on_hand") - F("total_reserved"))
-    return qs.order_by(*LEVEL_SORTS.get(filters.sort, LEVEL_SORTS["model"]))
+    return qs.order_by(*LEVEL_SORTS[sort])
 
 
 def level_count(*, filters: LevelFilters, warehouses: list[Warehouse] | None = None) -> int:
