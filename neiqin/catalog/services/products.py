@@ -21,7 +21,8 @@ from neiqin.core.errors import Conflict, PermissionDenied, ValidationFailed
 def _authorize_fields(fields: dict[str, Any], by: Any, *, creating: bool) -> None:
     if by is None:  # system (demo builder, imports run by commands)
         return
-    if not has_role(by, CAN_EDIT_PRODUCTS):
+    cost_only = not creating and set(fields) <= {"cost"}
+    if not has_role(by, CAN_EDIT_PRODUCTS) and not (cost_only and has_role(by, CAN_SET_COST)):
         raise PermissionDenied(_("您没有维护产品资料的权限。"))
     if fields.get("floor_price") not in (None, "") and not has_role(by, CAN_SET_FLOOR_PRICE):
         raise PermissionDenied(_("只有副总、总经理或管理员可以设置底价。"))

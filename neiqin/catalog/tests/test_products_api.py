@@ -225,7 +225,8 @@ def test_update_without_version_is_refused(cast, client_for, catalog):
         ("deputy", {"series_id": 999999}, 422, "没有这个产品系列"),
         ("deputy", {"model": "DJ-5", "spec": ""}, 422, "型号和规格与已有产品"),
         ("sales1", {"notes": "x"}, 403, "产品资料"),
-        ("finance", {"cost": "80"}, 403, "产品资料"),
+        ("finance", {"notes": "x"}, 403, "产品资料"),
+        ("finance", {"cost": "80", "notes": "x"}, 403, "产品资料"),
         ("warehouse", {"notes": "x"}, 403, "产品资料"),
     ],
 )
@@ -239,6 +240,14 @@ def test_refused_updates_change_nothing(cast, client_for, catalog, role, payload
 
     assert message in body["message"]
     assert state(catalog.floor) == before
+
+
+def test_finance_may_set_the_cost_alone(cast, client_for, catalog):
+    response = call(client_for(cast.finance), "PATCH", f"/products/{catalog.floor.pk}", {"cost": "66.5", "version": 1})
+
+    assert response.status_code == 200, response.content
+    catalog.floor.refresh_from_db()
+    assert str(catalog.floor.cost) == "66.5000"
 
 
 def test_deputy_sets_floor_price_and_clears_cost(cast, client_for, catalog):

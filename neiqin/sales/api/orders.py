@@ -30,6 +30,7 @@ from neiqin.accounts.scoping import has_role
 from neiqin.catalog.visibility import sees_floor
 from neiqin.core import idempotency
 from neiqin.core.errors import PermissionDenied, ValidationFailed
+from neiqin.core.money import round_quantity
 from neiqin.customers.schemas import MAX_ID, ErrorOut
 from neiqin.sales import selectors
 from neiqin.sales.api.schemas import (
@@ -269,9 +270,9 @@ def order_dict(user: Any, order: SalesOrder) -> dict[str, Any]:
             "shipped": order.shipped,
             "invoiced": order.invoiced,
             "paid": order.paid,
-            "ordered_quantity": text_of(sums["ordered"] or Decimal(0)),
-            "reserved_quantity": text_of(sums["reserved"] or Decimal(0)),
-            "shipped_quantity": text_of(sums["shipped"] or Decimal(0)),
+            "ordered_quantity": text_of(round_quantity(sums["ordered"] or 0)),
+            "reserved_quantity": text_of(round_quantity(sums["reserved"] or 0)),
+            "shipped_quantity": text_of(round_quantity(sums["shipped"] or 0)),
         },
     )
     return data

@@ -18,6 +18,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from neiqin.customers.choices import PaymentMode
 from neiqin.customers.schemas import (
+    MAX_ID,
     Id,
     InputSchema,
     IsoDate,
@@ -31,6 +32,7 @@ from neiqin.sales.choices import Channel, OpportunityStage, OrderStatus
 
 # A decimal string such as "12.5"; the service parses it (and refuses zero or negative values).
 DecimalText = text(24, min_length=1)
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]  # query strings are text: not strict
 Version = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 MAX_LINES = 200
 
@@ -107,7 +109,7 @@ class OrderCancelIn(InputSchema):
 
 class OrderListQuery(PageQuery):
     status: choice(OrderStatus.values, blank=True) = ""
-    customer: Id | None = None
+    customer: QueryId | None = None
     q: text(100) = ""
 
 
@@ -280,8 +282,8 @@ class OpportunityStageIn(InputSchema):
 
 class OpportunityListQuery(PageQuery):
     stage: choice(OpportunityStage.values, blank=True) = ""
-    owner: Id | None = None
-    customer: Id | None = None
+    owner: QueryId | None = None
+    customer: QueryId | None = None
     expected_from: IsoDate | None = None
     expected_to: IsoDate | None = None
     q: text(100) = ""
