@@ -184,6 +184,16 @@ def opportunity_conversion(*, user: Any, owner_id: int | None = None) -> dict[st
     }
 
 
+def opportunity_conversion_by_owner(*, user: Any) -> list[dict[str, Any]]:
+    """``opportunity_conversion`` per salesperson owning opportunities the user sees, with
+    ``owner`` (the user object) added to each."""
+    from neiqin.accounts.models import User
+
+    ids = set(opportunity_queryset(user=user).order_by().values_list("owner_id", flat=True))
+    owners = User.objects.filter(pk__in=list(ids)).order_by("display_name", "username")
+    return [{"owner": owner, **opportunity_conversion(user=user, owner_id=owner.pk)} for owner in owners]
+
+
 def opportunity_pipeline(qs: QuerySet[Opportunity]) -> list[dict[str, Any]]:
     """Pipeline totals per stage of ``qs``: count, expected amount and weighted amount
     (expected amount × probability, rounded to fen once per stage)."""

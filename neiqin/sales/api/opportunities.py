@@ -134,15 +134,10 @@ def filtered(user: Any, query: Any) -> Any:
 
 def conversion_report(user: Any) -> dict[str, Any]:
     """Conversion overall and per salesperson (owners of the opportunities the user sees)."""
-    from neiqin.accounts.models import User
-
-    owner_ids = set(selectors.opportunity_queryset(user=user).values_list("owner_id", flat=True))
-    owners = User.objects.filter(pk__in=owner_ids).order_by("display_name", "username")
     return {
         "overall": selectors.opportunity_conversion(user=user),
         "by_owner": [
-            {"owner": user_ref(owner), **selectors.opportunity_conversion(user=user, owner_id=owner.pk)}
-            for owner in owners
+            {**row, "owner": user_ref(row["owner"])} for row in selectors.opportunity_conversion_by_owner(user=user)
         ],
     }
 

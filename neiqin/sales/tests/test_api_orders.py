@@ -35,9 +35,7 @@ class Api:
         if key:
             headers["Idempotency-Key"] = key
         data = json.dumps(body) if body is not None else ""
-        return self.client.generic(
-            method, "/api/v1" + path, data, content_type="application/json", headers=headers
-        )
+        return self.client.generic(method, "/api/v1" + path, data, content_type="application/json", headers=headers)
 
 
 def _create_body(world, customer=None, **extra):

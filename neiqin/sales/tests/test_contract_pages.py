@@ -24,13 +24,13 @@ def _home(settings, tmp_path):
     settings.NEIQIN_HOME = str(tmp_path)
 
 
-def _draft(world, customer=None, by=None, quantity=100):
+def _draft(world, customer=None, by=None, quantity=100, days=365):
     return contracts.contract_create(
         customer=customer or world.acme,
         by=by or world.cast.clerk,
         title="地板购销合同",
         lines=[line(world.floor, quantity)],
-        ends_on=dt.date.today() + dt.timedelta(days=365),
+        ends_on=dt.date.today() + dt.timedelta(days=days),
     )
 
 
@@ -269,9 +269,7 @@ def test_complete_and_terminate(world, client_for):
 
 
 def test_the_list_highlights_contracts_expiring_within_30_days(world, client_for):
-    soon = _effective(world)
-    contracts_qs = Contract.objects.filter(pk=soon.pk)
-    contracts_qs.update(ends_on=dt.date.today() + dt.timedelta(days=10))
+    soon = _effective(world, days=10)
     later = _effective(world)
     theirs = _draft(world, customer=world.other, by=world.cast.sales2)
     client = client_for(world.cast.sales1)

@@ -148,6 +148,7 @@ def test_the_detail_page_requests_approval_and_issue_is_refused_until_approved(w
     manager_page = client_for(world.cast.manager).get(reverse("sales:quotation_detail", args=[quote.pk]))
     assert reverse("sales:approval_decide", args=[request.pk]) in manager_page.content.decode()
     approvals.approval_decide(approval=request, by=world.cast.manager, approve=True, comment="同意")
+    client = client_for(world.cast.sales1)  # the test client is shared: log sales1 in again
     client.post(reverse("sales:quotation_issue", args=[quote.pk]))
     quote.refresh_from_db()
     assert quote.status == QuotationStatus.ISSUED and quote.number

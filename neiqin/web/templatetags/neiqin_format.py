@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from django import template
@@ -45,3 +46,20 @@ def phone_display(value: str) -> str:
         area, local = digits[:area_len], digits[area_len:]
         return f"{area}-{local[:-4]} {local[-4:]}" if len(local) > 4 else f"{area}-{local}"
     return digits
+
+
+@register.filter
+def qty(value: Any) -> str:
+    """A quantity as people write it: thousands grouped, no trailing zeros (12.500 → 12.5,
+    1200.000 → 1,200). Blank stays blank."""
+    from decimal import Decimal, InvalidOperation
+
+    if value in (None, ""):
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    text = f"{number:,.3f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
