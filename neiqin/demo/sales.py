@@ -49,7 +49,7 @@ from neiqin.stock.models import Reservation, StockLevel, Warehouse
 YEAR_WORKDAYS = 250
 SHIPPED_AFTER_DAYS = 25  # confirmed orders older than this were shipped
 RECENT_DAYS = 15  # the open states happen in the last three weeks
-ORDERS_PER_CUSTOMER = 1.2
+ORDERS_PER_CUSTOMER = 1.1
 MIN_ORDERS = 45
 ZERO = Decimal("0")
 # Recent orders in an open state: fate -> how many (at least one of each, even at the tiny scale).
@@ -191,7 +191,9 @@ class _Desk:
             "customer_reference": f"{customer.code[-4:]}-{self.rng.randint(1000, 9999)}"
             if channel in (Channel.FAX, Channel.EMAIL, Channel.E_ORDER)
             else "",
-            "written_record": "" if not written else (f"fax-{ordered_on:%Y%m%d}.pdf" if channel == Channel.ORAL else ""),
+            "written_record": ""
+            if not written
+            else (f"fax-{ordered_on:%Y%m%d}.pdf" if channel == Channel.ORAL else ""),
             **(fields or {}),
         }
         with self.at(days_ago, self.rng.randrange(10, 200)):
@@ -268,7 +270,7 @@ class _Desk:
             customer = self.customer()
             day = self.ctx.clock.day(days_ago)
             discount = self.rng.choice(["", "", "", "0.03", "0.08"])
-            order = self.create(days_ago, customer, self.lines(self.rng.randint(1, 5), day=day, discount=discount))
+            order = self.create(days_ago, customer, self.lines(self.rng.randint(1, 3), day=day, discount=discount))
             try:
                 self.through(days_ago, order, ship=True)
             except DomainError as exc:  # a check blocked it (e.g. a customer file incomplete): leave a draft
@@ -287,7 +289,9 @@ class _Desk:
         self.create(days_ago, self.customer(), self.lines(self.rng.randint(1, 4), day=self._day(days_ago)))
 
     def _oral_draft(self, days_ago: int) -> None:
-        self.create(days_ago, self.customer(), self.lines(2, day=self._day(days_ago)), channel=Channel.ORAL, written=False)
+        self.create(
+            days_ago, self.customer(), self.lines(2, day=self._day(days_ago)), channel=Channel.ORAL, written=False
+        )
 
     def _pending_floor(self, days_ago: int) -> None:
         product = self.rng.choice(self.with_floor or self.products)
@@ -325,7 +329,11 @@ class _Desk:
 
     def _oral_confirmed(self, days_ago: int) -> None:
         order = self.create(
-            days_ago, self.customer(self.prepay), self.lines(2, day=self._day(days_ago)), channel=Channel.ORAL, written=False
+            days_ago,
+            self.customer(self.prepay),
+            self.lines(2, day=self._day(days_ago)),
+            channel=Channel.ORAL,
+            written=False,
         )
         self.through(days_ago, order, ship=False)
 
@@ -370,7 +378,9 @@ class _Desk:
             orders.order_cancel(order=order, by=self.clerk, reason=self.rng.choice(CANCEL_REASONS))
 
     def _cancelled_confirmed(self, days_ago: int) -> None:
-        order = self.through(days_ago + 1, self.create(days_ago + 1, self.customer(), self.lines(2, day=self._day(0))), ship=False)
+        order = self.through(
+            days_ago + 1, self.create(days_ago + 1, self.customer(), self.lines(2, day=self._day(0))), ship=False
+        )
         with self.at(days_ago, 420):
             orders.order_cancel(order=order, by=self.clerk, reason=self.rng.choice(CANCEL_REASONS))
 
@@ -380,14 +390,19 @@ class _Desk:
         outcomes = ["draft", "issued", "accepted", "declined", "approval"]
         for index in range(count):
             outcome = outcomes[index % len(outcomes)]
-            days_ago = self.rng.randint(0, 10) if outcome in ("draft", "issued", "approval") else self.rng.randint(5, 120)
+            days_ago = (
+                self.rng.randint(0, 10) if outcome in ("draft", "issued", "approval") else self.rng.randint(5, 120)
+            )
             customer = self.customer()
             day = self.ctx.clock.day(days_ago)
             discount = "0.08" if outcome == "approval" else self.rng.choice(["", "0.03"])
             with self.at(days_ago, 60):
                 quotation = quotations.quotation_create(
                     customer=customer,
-                    lines=[{**row, "delivery_on": None} for row in self.lines(self.rng.randint(1, 4), day=day, discount=discount)],
+                    lines=[
+                        {**row, "delivery_on": None}
+                        for row in self.lines(self.rng.randint(1, 4), day=day, discount=discount)
+                    ],
                     by=self.clerk,
                     fields={"quoted_on": day, "valid_until": day + dt.timedelta(days=15), "contact_name": "采购部"},
                 )
@@ -424,7 +439,9 @@ class _Desk:
         for status, days_ago, ends_in in plans:
             customer = self.customer()
             day = self.ctx.clock.day(days_ago)
-            ends_on = self.ctx.today + dt.timedelta(days=ends_in) if ends_in is not None else day + dt.timedelta(days=365)
+            ends_on = (
+                self.ctx.today + dt.timedelta(days=ends_in) if ends_in is not None else day + dt.timedelta(days=365)
+            )
             drafter = customer.owner
             with self.at(days_ago, 30):
                 contract = contracts.contract_create(

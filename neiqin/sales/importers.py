@@ -435,7 +435,8 @@ class OrderSession:
                 errors.add(
                     order.first_row,
                     "customer_reference",
-                    _("客户订单号 %(ref)s 已有订单 %(number)s，不能重复导入。") % {"ref": order.reference, "number": number},
+                    _("客户订单号 %(ref)s 已有订单 %(number)s，不能重复导入。")
+                    % {"ref": order.reference, "number": number},
                 )
 
     @staticmethod
@@ -488,12 +489,11 @@ class OrderSession:
                 **order.header,
                 "customer_reference": order.reference,
                 "delivery_on": delivery,
-                "notes": _("Excel 导入（批次 %(batch)s，第 %(row)s 行起）") % {"batch": batch.pk, "row": order.first_row},
+                "notes": _("Excel 导入（批次 %(batch)s，第 %(row)s 行起）")
+                % {"batch": batch.pk, "row": order.first_row},
             }
             try:
-                order_create(
-                    customer=customers[order.customer_id], lines=self._line_rows(order), by=by, fields=fields
-                )
+                order_create(customer=customers[order.customer_id], lines=self._line_rows(order), by=by, fields=fields)
             except DomainError as exc:
                 raise ValidationFailed(
                     _("第 %(row)s 行：%(message)s") % {"row": order.first_row, "message": exc.message},

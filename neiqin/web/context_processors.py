@@ -41,6 +41,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
             "move_stock": has_role(user, CAN_MOVE_STOCK),
             "count_stock": has_role(user, CAN_COUNT_STOCK),
             "import_stock": has_role(user, CAN_IMPORT_STOCK),
+            "sales": has_role(user, CAN_SEE_PRICES),
+            "enter_orders": bool(role_codes & {"clerk", "salesperson", "sales_manager", "deputy_gm", "gm", "admin"}),
+            "approve": bool(role_codes & {"sales_manager", "deputy_gm", "gm"}),
         }
     return {
         "company_name": settings.NEIQIN_COMPANY_NAME,

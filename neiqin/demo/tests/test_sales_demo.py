@@ -72,7 +72,9 @@ def test_orders_show_channels_oral_orders_changes_and_stock_waits(demo):
     for order in waiting:
         assert ReplenishmentRequest.objects.filter(demand_type="order", demand_id=str(order.pk)).exists()
     pending = SalesOrder.objects.filter(status=OrderStatus.PENDING_APPROVAL)
-    rules = set(ApprovalRequest.objects.filter(order__in=pending, status="pending").values_list("rule__code", flat=True))
+    rules = set(
+        ApprovalRequest.objects.filter(order__in=pending, status="pending").values_list("rule__code", flat=True)
+    )
     assert {"below_floor", "credit_sale", "special_product"} <= rules
     # Confirmed orders hold exactly what their reservations hold.
     for order in SalesOrder.objects.filter(status=OrderStatus.CONFIRMED).prefetch_related("lines")[:40]:

@@ -37,10 +37,22 @@ def test_the_whole_flow_through_the_api(world, client_for):
     cid = data["id"]
     submitted = _call(clerk, "POST", f"{BASE}/{cid}/submit-review").json()
     assert submitted["status"] == "in_review" and submitted["number"].startswith("HT")
-    assert _call(client_for(world.cast.deputy), "POST", f"{BASE}/{cid}/review", {"kind": "legal", "approved": True}).status_code == 200
-    reviewed = _call(client_for(world.cast.finance), "POST", f"{BASE}/{cid}/review", {"kind": "finance", "approved": True})
+    assert (
+        _call(
+            client_for(world.cast.deputy), "POST", f"{BASE}/{cid}/review", {"kind": "legal", "approved": True}
+        ).status_code
+        == 200
+    )
+    reviewed = _call(
+        client_for(world.cast.finance), "POST", f"{BASE}/{cid}/review", {"kind": "finance", "approved": True}
+    )
     assert reviewed.json()["status"] == "reviewed"
-    sign = {"signed_on": dt.date.today().isoformat(), "seller_signatory": "王经理", "buyer_signatory": "李总", "place": "长沙"}
+    sign = {
+        "signed_on": dt.date.today().isoformat(),
+        "seller_signatory": "王经理",
+        "buyer_signatory": "李总",
+        "place": "长沙",
+    }
     clerk = client_for(world.cast.clerk)  # the test client is shared: log the clerk in again
     signed = _call(clerk, "POST", f"{BASE}/{cid}/sign", sign)
     assert signed.status_code == 200, signed.content
@@ -98,7 +110,12 @@ def test_signing_without_signatures_is_refused_and_changes_nothing(world, client
     assert body["code"] == "contract_incomplete" and "不能生效" in body["message"]
     assert set(body["extra"]["fields"]) == {"seller_signatory", "buyer_signatory"}
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
-    response = _call(clerk, "POST", f"{BASE}/{contract.pk}/sign", {"signed_on": future, "seller_signatory": "王", "buyer_signatory": "李"})
+    response = _call(
+        clerk,
+        "POST",
+        f"{BASE}/{contract.pk}/sign",
+        {"signed_on": future, "seller_signatory": "王", "buyer_signatory": "李"},
+    )
     assert response.status_code == 422 and "signed_on" in response.json()["extra"]["fields"]
     contract.refresh_from_db()
     assert contract.status == ContractStatus.REVIEWED and contract.signed_on is None and contract.seller_signatory == ""

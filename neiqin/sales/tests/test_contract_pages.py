@@ -62,7 +62,8 @@ def test_a_contract_is_drafted_from_an_issued_quotation(world, client_for):
     assert page.status_code == 200 and "长沙宏达装饰工程有限公司购销合同" in page.content.decode()
     ends = (dt.date.today() + dt.timedelta(days=180)).isoformat()
     response = client.post(
-        reverse("sales:contract_create"), {"quotation": quote.pk, "title": "地板年度合同", "ends_on": ends, "action": "save"}
+        reverse("sales:contract_create"),
+        {"quotation": quote.pk, "title": "地板年度合同", "ends_on": ends, "action": "save"},
     )
     contract = Contract.objects.get()
     assert response["Location"] == reverse("sales:contract_detail", args=[contract.pk])
@@ -199,7 +200,9 @@ def test_signing_without_signatures_is_refused_with_a_clear_message(world, clien
     contract = _reviewed(world)
     client = client_for(world.cast.clerk)
     url = reverse("sales:contract_sign", args=[contract.pk])
-    response = client.post(url, {"signed_on": dt.date.today().isoformat(), "buyer_signatory": "", "seller_signatory": ""}, follow=True)
+    response = client.post(
+        url, {"signed_on": dt.date.today().isoformat(), "buyer_signatory": "", "seller_signatory": ""}, follow=True
+    )
     html = response.content.decode()
     assert "合同缺少编号、双方签字或签订日期，不能生效" in html and "请填写卖方签字人" in html
     contract.refresh_from_db()
@@ -208,7 +211,15 @@ def test_signing_without_signatures_is_refused_with_a_clear_message(world, clien
     assert "请填写签订日期" in response.content.decode()
     contract.refresh_from_db()
     assert contract.status == ContractStatus.REVIEWED
-    client.post(url, {"signed_on": dt.date.today().isoformat(), "buyer_signatory": "李总", "seller_signatory": "王经理", "place": "长沙"})
+    client.post(
+        url,
+        {
+            "signed_on": dt.date.today().isoformat(),
+            "buyer_signatory": "李总",
+            "seller_signatory": "王经理",
+            "place": "长沙",
+        },
+    )
     contract.refresh_from_db()
     assert contract.status == ContractStatus.EFFECTIVE and contract.signed_at_place == "长沙"
 
@@ -285,7 +296,9 @@ def test_the_list_highlights_contracts_expiring_within_30_days(world, client_for
 
 def test_the_detail_page_shows_execution_through_linked_orders(world, client_for):
     contract = _effective(world)
-    order = orders.order_create(customer=world.acme, lines=[line(world.floor, 5)], by=world.cast.clerk, contract=contract)
+    order = orders.order_create(
+        customer=world.acme, lines=[line(world.floor, 5)], by=world.cast.clerk, contract=contract
+    )
     html = client_for(world.cast.sales1).get(reverse("sales:contract_detail", args=[contract.pk])).content.decode()
     assert reverse("sales:order_detail", args=[order.pk]) in html and "已生效" in html
 
@@ -297,7 +310,10 @@ def test_every_page_renders_for_each_role_that_sees_contracts(world, client_for)
         assert client.get(reverse("sales:contract_list")).status_code == 200, role
         assert client.get(reverse("sales:contract_detail", args=[contract.pk])).status_code == 200, role
     for role in ("sales2", "manager2"):
-        assert client_for(getattr(world.cast, role)).get(reverse("sales:contract_detail", args=[contract.pk])).status_code == 404
+        assert (
+            client_for(getattr(world.cast, role)).get(reverse("sales:contract_detail", args=[contract.pk])).status_code
+            == 404
+        )
 
 
 def test_sales1_never_sees_sales2s_contracts_by_any_page_route(world, client_for, settings):

@@ -23,7 +23,18 @@ from neiqin.sales.tests.conftest import line
 
 pytestmark = pytest.mark.django_db
 
-HEADER = ["客户编号", "客户名称", "客户订单号", "下单方式", "下单日期", "要求交货日期*", "收货地址", "型号*", "规格", "数量*"]
+HEADER = [
+    "客户编号",
+    "客户名称",
+    "客户订单号",
+    "下单方式",
+    "下单日期",
+    "要求交货日期*",
+    "收货地址",
+    "型号*",
+    "规格",
+    "数量*",
+]
 HEADER += ["单价", "折扣", "备注"]
 
 
@@ -60,10 +71,26 @@ def test_rows_of_one_customer_order_number_become_one_draft_order_priced_from_th
     acme, other = world.acme, world.other
     data = csv_bytes(
         [
-            row(name=acme.name, ref="HD-031", channel="传真", delivery=days(10), model="QH-1201", qty="30", note="送工地"),
+            row(
+                name=acme.name,
+                ref="HD-031",
+                channel="传真",
+                delivery=days(10),
+                model="QH-1201",
+                qty="30",
+                note="送工地",
+            ),
             row(name=acme.name, ref="HD-031", channel="传真", delivery=days(7), model="SM-D01", qty="2", price="480"),
-            row(code=other.code, ref="PO-9", channel="邮件", delivery=days(5), address="郑州市 3 号仓", model="qh-1201",
-                qty="12", discount="3%"),
+            row(
+                code=other.code,
+                ref="PO-9",
+                channel="邮件",
+                delivery=days(5),
+                address="郑州市 3 号仓",
+                model="qh-1201",
+                qty="12",
+                discount="3%",
+            ),
         ]
     )
     batch = stage(world, data)
@@ -177,9 +204,7 @@ def test_a_customer_order_number_already_in_the_system_is_refused(world):
     assert "hd-7" in batch.errors[0]["message"] and str(existing.pk) in batch.errors[0]["message"]
     # A cancelled order does not block the number.
     orders.order_cancel(order=existing, by=world.cast.clerk, reason="客户改单")
-    again = stage(
-        world, csv_bytes([row(name=world.acme.name, ref="hd-7", delivery=days(3), model="QH-1201", qty="3")])
-    )
+    again = stage(world, csv_bytes([row(name=world.acme.name, ref="hd-7", delivery=days(3), model="QH-1201", qty="3")]))
     assert again.status == ImportBatch.Status.STAGED
 
 

@@ -24,7 +24,10 @@ def test_create_read_and_issue(world, client_for):
     client = client_for(world.cast.sales1)
     body = {
         "customer_id": world.acme.pk,
-        "lines": [{"model": "QH-1201", "quantity": "12"}, {"product_id": world.floor.pk, "quantity": "1", "unit_price": "100.5"}],
+        "lines": [
+            {"model": "QH-1201", "quantity": "12"},
+            {"product_id": world.floor.pk, "quantity": "1", "unit_price": "100.5"},
+        ],
         "contact_name": "张采购",
         "valid_until": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
     }
@@ -139,7 +142,10 @@ def test_the_expired_filter(world, client_for):
         customer=world.acme,
         lines=[line(world.floor, 1)],
         by=world.cast.sales1,
-        fields={"quoted_on": dt.date.today() - dt.timedelta(days=30), "valid_until": dt.date.today() - dt.timedelta(days=1)},
+        fields={
+            "quoted_on": dt.date.today() - dt.timedelta(days=30),
+            "valid_until": dt.date.today() - dt.timedelta(days=1),
+        },
     )
     quotations.quotation_create(customer=world.acme, lines=[line(world.floor, 1)], by=world.cast.sales1)
     data = _call(client_for(world.cast.sales1), "GET", f"{BASE}?expired=true").json()

@@ -23,7 +23,14 @@ def _quote(world, customer=None, by=None, **extra):
 
 
 def _post_lines(rows):
-    data = {"line_product": [], "line_quantity": [], "line_unit_price": [], "line_discount": [], "line_delivery_on": [], "line_note": []}
+    data = {
+        "line_product": [],
+        "line_quantity": [],
+        "line_unit_price": [],
+        "line_discount": [],
+        "line_delivery_on": [],
+        "line_note": [],
+    }
     for row in rows:
         for key in data:
             data[key].append(row.get(key[5:], ""))
@@ -37,7 +44,10 @@ def test_the_list_shows_own_quotations_and_flags_expired_ones(world, client_for)
         quotation=old,
         by=world.cast.sales1,
         version=old.version,
-        fields={"quoted_on": dt.date.today() - dt.timedelta(days=40), "valid_until": dt.date.today() - dt.timedelta(days=1)},
+        fields={
+            "quoted_on": dt.date.today() - dt.timedelta(days=40),
+            "valid_until": dt.date.today() - dt.timedelta(days=1),
+        },
     )
     theirs = _quote(world, customer=world.other, by=world.cast.sales2)
     response = client_for(world.cast.sales1).get(reverse("sales:quotation_list"))
@@ -218,7 +228,10 @@ def test_an_expired_quotation_is_not_turned_into_an_order(world, client_for):
         quotation=quote,
         by=world.cast.sales1,
         version=quote.version,
-        fields={"quoted_on": dt.date.today() - dt.timedelta(days=30), "valid_until": dt.date.today() - dt.timedelta(days=2)},
+        fields={
+            "quoted_on": dt.date.today() - dt.timedelta(days=30),
+            "valid_until": dt.date.today() - dt.timedelta(days=2),
+        },
     )
     quote = quotations.quotation_issue(quotation=quote, by=world.cast.sales1)
     response = client_for(world.cast.sales1).post(reverse("sales:quotation_to_order", args=[quote.pk]), follow=True)

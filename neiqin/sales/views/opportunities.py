@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from neiqin.accounts.models import User
 from neiqin.accounts.roles import CAN_SEE_PRICES, Role
 from neiqin.accounts.scoping import has_role
-from neiqin.core.errors import Conflict, ValidationFailed
+from neiqin.core.errors import Conflict, InvalidTransition, ValidationFailed
 from neiqin.core.money import round_amount
 from neiqin.core.pages import apply_errors, domain_errors, is_fragment, require
 from neiqin.sales import selectors
@@ -438,7 +438,7 @@ def opportunity_stage(request: HttpRequest, pk: int) -> HttpResponse:
             by=user,
             lost_reason=request.POST.get("lost_reason", ""),
         )
-    except (ValidationFailed, Conflict) as exc:
+    except (ValidationFailed, Conflict, InvalidTransition) as exc:
         context = _detail_context(request, opportunity, stage_error=exc.message)
         return render(
             request, "sales/opportunity_detail.html", context, status=422 if isinstance(exc, ValidationFailed) else 409
