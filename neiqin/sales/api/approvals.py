@@ -83,4 +83,4 @@ def approvals_decide(
         fresh = ApprovalRequest.objects.select_related(*RELATED).get(pk=decided.pk)
         return 200, as_json(ApprovalOut, approval_dict(fresh))
 
-    return once(request, response, payload=payload.model_dump(mode="json"), action=decide)
+    return once(request, response, payload=payload.model_dump(), action=decide)

@@ -175,7 +175,7 @@ def opportunities_create(request: HttpRequest, response: HttpResponse, payload: 
         opportunity = services.opportunity_create(customer=customer, fields=fields, by=user)
         return 201, as_json(OpportunityOut, opportunity_dict(opportunity))
 
-    return once(request, response, payload=payload.model_dump(mode="json"), action=create)
+    return once(request, response, payload=payload.model_dump(), action=create)
 
 
 @router.get(
@@ -219,4 +219,4 @@ def opportunities_set_stage(
         )
         return 200, as_json(OpportunityOut, opportunity_dict(moved))
 
-    return once(request, response, payload=payload.model_dump(mode="json"), action=move)
+    return once(request, response, payload=payload.model_dump(), action=move)

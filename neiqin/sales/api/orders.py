@@ -344,7 +344,7 @@ def orders_create(request: HttpRequest, response: HttpResponse, payload: OrderCr
             )
         return 201, as_json(OrderOut, order_dict(user, order))
 
-    return once(request, response, payload=payload.model_dump(mode="json"), action=create)
+    return once(request, response, payload=payload.model_dump(), action=create)
 
 
 @router.get(
@@ -379,7 +379,7 @@ def orders_update(request: HttpRequest, response: HttpResponse, payload: OrderUp
             )
         return 200, as_json(OrderOut, order_dict(request.user, updated))
 
-    return once(request, response, payload=payload.model_dump(mode="json", exclude_unset=True), action=update)
+    return once(request, response, payload=payload.model_dump(exclude_unset=True), action=update)
 
 
 @router.post(
@@ -417,7 +417,7 @@ def orders_confirm(
         confirmed = services.order_confirm(order=order, by=request.user, promised_on=payload.promised_on)
         return 200, as_json(OrderOut, order_dict(request.user, confirmed))
 
-    return once(request, response, payload=payload.model_dump(mode="json"), action=confirm)
+    return once(request, response, payload=payload.model_dump(), action=confirm)
 
 
 @router.post(
@@ -434,7 +434,7 @@ def orders_cancel(request: HttpRequest, response: HttpResponse, payload: OrderCa
         cancelled = services.order_cancel(order=order, by=request.user, reason=payload.reason)
         return 200, as_json(OrderOut, order_dict(request.user, cancelled))
 
-    return once(request, response, payload=payload.model_dump(mode="json"), action=cancel)
+    return once(request, response, payload=payload.model_dump(), action=cancel)
 
 
 @router.post(

@@ -116,9 +116,9 @@ def contract_list(request: HttpRequest) -> HttpResponse:
     if form.value("customer"):
         qs = qs.filter(customer_id=form.value("customer"))
     if form.value("expiring"):
-        qs = qs.filter(
-            status=ContractStatus.EFFECTIVE, ends_on__lte=today + dt.timedelta(days=EXPIRING_DAYS)
-        ).order_by("ends_on")
+        qs = qs.filter(status=ContractStatus.EFFECTIVE, ends_on__lte=today + dt.timedelta(days=EXPIRING_DAYS)).order_by(
+            "ends_on"
+        )
     q = (form.value("q") or "").strip()
     if q:
         qs = _search(qs, user, q)
@@ -148,13 +148,6 @@ def contract_list(request: HttpRequest) -> HttpResponse:
 
 
 # ---- drafting -------------------------------------------------------------------------------------
-
-
-def _source_quotation(user: Any, pk: Any) -> Any:
-    quotation = selectors.quotation_get_for_user(user=user, pk=pk)
-    if quotation.status not in (QuotationStatus.ISSUED, QuotationStatus.ACCEPTED):
-        raise ValidationFailed(_("只有已发出或客户已接受的报价单可以起草合同。"))
-    return quotation
 
 
 @login_required
@@ -321,9 +314,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "expiring": _expiring(contract, today),
         "days_left": (contract.ends_on - today).days if contract.ends_on else None,
         "today": today,
-        "sign_form": SignForm(
-            initial={"signed_on": today, "place": contract.signed_at_place}, auto_id="sign_%s"
-        ),
+        "sign_form": SignForm(initial={"signed_on": today, "place": contract.signed_at_place}, auto_id="sign_%s"),
         "can_edit": can_act and status == ContractStatus.DRAFT,
         "can_submit": can_act and status == ContractStatus.DRAFT,
         "can_sign": can_act and status == ContractStatus.REVIEWED,
