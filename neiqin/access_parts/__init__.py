@@ -14,4 +14,9 @@ PARTS = (
     "stock_replenishment",
     "stock_materials",
     "stock_imports",
+    "sales_orders",
+    "sales_approvals",
+    "sales_quotations",
+    "sales_contracts",
+    "sales_opportunities",
 )
