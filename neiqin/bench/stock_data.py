@@ -123,7 +123,7 @@ def ledger(
         # A fifth of the levels stop selling early: they are the slow movers.
         slow = rng.random() < 0.2
         offsets = sorted(rng.randrange(days) for _ in range(n))
-        last_in = last_out = None
+        first_in = last_in = last_out = None
         for i, offset in enumerate(offsets):
             moved_on = start + dt.timedelta(days=offset)
             quiet = slow and offset > days * 0.6
@@ -135,6 +135,7 @@ def ledger(
                 quantity, kind = rng.randint(5, 80), "receipt"
             balance += quantity
             if quantity > 0:
+                first_in = first_in or moved_on
                 last_in = moved_on
             else:
                 last_out = moved_on
@@ -142,7 +143,7 @@ def ledger(
             level = None
             if i == n - 1:
                 minimum = rng.choice([0, 0, 0, 10, 50, 150])
-                level = (w, p, balance, 0, minimum, False, last_in, last_out, now)
+                level = (w, p, balance, 0, minimum, False, first_in, last_in, last_out, now)
             yield move, level
 
 
@@ -166,6 +167,7 @@ LEVEL_COLUMNS = (
     "reserved",
     "min_quantity",
     "allow_negative",
+    "first_inbound_on",
     "last_inbound_on",
     "last_outbound_on",
     "updated_at",

@@ -62,8 +62,11 @@ class StockLevel(models.Model):
     reserved = models.DecimalField(_("已占用"), **QUANTITY, default=ZERO)
     min_quantity = models.DecimalField(_("安全库存"), **QUANTITY, default=ZERO)
     allow_negative = models.BooleanField(default=False, editable=False)
+    first_inbound_on = models.DateField(_("首次入库日期"), null=True, blank=True)
     last_inbound_on = models.DateField(_("最近入库日期"), null=True, blank=True)
-    last_outbound_on = models.DateField(_("最近出库日期"), null=True, blank=True)
+    # Last move that took goods to a customer (shipment, promotional issue, loan): slow-moving
+    # stock is read from these two dates without touching the ledger.
+    last_outbound_on = models.DateField(_("最近销售出库日期"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -61,15 +61,11 @@ def slow_moving(
     """
     today = today or timezone.localdate()
     cutoff = today - dt.timedelta(days=days)
-    last_sale = Subquery(_sales_moves().order_by().values("product").annotate(last=Max("moved_on")).values("last")[:1])
-    first_move = Subquery(
-        StockMove.objects.filter(product=OuterRef("product_id"), warehouse=OuterRef("warehouse_id"))
-        .order_by()
-        .values("product")
-        .annotate(first=Min("moved_on"))
-        .values("first")[:1]
+    # Both dates are kept on the level row by the ledger (one indexed scan of the levels, no
+    # ledger read): the last sales outbound move, else the first goods in.
+    qs = StockLevel.objects.filter(on_hand__gt=0).annotate(
+        last_sale=F("last_outbound_on"), first_move=F("first_inbound_on")
     )
-    qs = StockLevel.objects.filter(on_hand__gt=0).annotate(last_sale=last_sale, first_move=first_move)
     if warehouse is not None:
         qs = qs.filter(warehouse=warehouse)
     qs = qs.filter(Q(last_sale__lte=cutoff) | Q(last_sale__isnull=True, first_move__lte=cutoff))

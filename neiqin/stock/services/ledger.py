@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from neiqin.catalog.models import Product
 from neiqin.core.errors import Conflict, ValidationFailed
-from neiqin.stock.choices import OUTBOUND_KINDS
+from neiqin.stock.choices import SALES_OUTBOUND_KINDS
 from neiqin.stock.models import StockLevel, StockMove, Warehouse
 
 ZERO = Decimal("0")
@@ -130,8 +130,9 @@ def post_moves(
             level.on_hand += line.quantity
             level.reserved -= taken_from_reserved
             if line.quantity > 0:
+                level.first_inbound_on = min(filter(None, [level.first_inbound_on, moved_on]))
                 level.last_inbound_on = max(filter(None, [level.last_inbound_on, moved_on]))
-            elif kind in OUTBOUND_KINDS:
+            elif kind in SALES_OUTBOUND_KINDS:
                 level.last_outbound_on = max(filter(None, [level.last_outbound_on, moved_on]))
             moves.append(
                 StockMove(
@@ -155,6 +156,7 @@ def post_moves(
             StockLevel.objects.filter(pk=level.pk).update(
                 on_hand=level.on_hand,
                 reserved=level.reserved,
+                first_inbound_on=level.first_inbound_on,
                 last_inbound_on=level.last_inbound_on,
                 last_outbound_on=level.last_outbound_on,
                 updated_at=timezone.now(),
