@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Sum
 
+from neiqin.core.money import round_amount
 from neiqin.sales.choices import OPEN_ORDER_STATUSES
 
 ZERO = Decimal("0.00")
@@ -45,7 +46,8 @@ def exposure(customer: Any, *, excluding_order_id: int | None = None) -> Exposur
     orders = SalesOrder.objects.filter(customer_id=customer.pk, status__in=OPEN_ORDER_STATUSES)
     if excluding_order_id is not None:
         orders = orders.exclude(pk=excluding_order_id)
-    open_orders = orders.aggregate(s=Sum("total"))["s"] or ZERO
+    total = orders.aggregate(s=Sum("total"))["s"]
+    open_orders = round_amount(total) if total is not None else ZERO  # exact again after SQLite's float sum
     receivable = overdue = ZERO
     for source in _RECEIVABLE_SOURCES:
         open_amount, overdue_amount = source(customer)

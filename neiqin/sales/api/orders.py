@@ -226,6 +226,7 @@ def order_dict(user: Any, order: SalesOrder) -> dict[str, Any]:
     sums = order.lines.aggregate(
         ordered=Sum("quantity"), reserved=Sum("reserved_quantity"), shipped=Sum("shipped_quantity")
     )
+    sums = {k: round_quantity(v) if v is not None else v for k, v in sums.items()}  # SQLite sums in floats
     data = _summary(order)
     data.update(
         customer_reference=order.customer_reference,

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from neiqin.core.money import format_cny
+from neiqin.core.money import format_cny, round_quantity
 from neiqin.sales import credit
 from neiqin.sales.choices import Channel, RuleKind
 from neiqin.sales.models import ApprovalRule, SalesOrder
@@ -326,7 +326,8 @@ def _stock_checks(order: SalesOrder, lines: list[Any]) -> list[Check]:
     levels = StockLevel.objects.filter(product_id__in=ids, warehouse__is_active=True)
     free: dict[int, Decimal] = {}
     for row in levels.values("product_id").annotate(on_hand=Sum("on_hand"), reserved=Sum("reserved")):
-        free[row["product_id"]] = row["on_hand"] - row["reserved"]
+        # round: SQLite sums NUMERIC columns in floating point
+        free[row["product_id"]] = round_quantity(row["on_hand"] - row["reserved"])
     needed: dict[int, Decimal] = {}
     for line in lines:
         needed[line.product_id] = needed.get(line.product_id, Decimal("0")) + line.quantity - line.reserved_quantity

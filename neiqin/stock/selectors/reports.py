@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from neiqin.catalog.models import Product
+from neiqin.core.money import round_quantity
 from neiqin.stock.choices import SALES_OUTBOUND_KINDS
 from neiqin.stock.models import QUANTITY, StockLevel, StockMove, Warehouse
 
@@ -130,7 +131,12 @@ def turnover(*, date_from: dt.date, date_to: dt.date, warehouse: Warehouse | Non
             outbound=_sum(sales),
         )
     )
-    figures = [f for f in figures if f["opening"] or f["closing"] or f["outbound"]]
+    # SQLite sums NUMERIC in floating point: round back to the stored 3 decimals.
+    figures = [
+        {**f, **{k: round_quantity(f[k]) for k in ("opening", "closing", "outbound")}}
+        for f in figures
+        if f["opening"] or f["closing"] or f["outbound"]
+    ]
     products = Product.objects.in_bulk([f["product_id"] for f in figures])
     period_days = Decimal((date_to - date_from).days + 1)
     rows = []

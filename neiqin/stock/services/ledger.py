@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from neiqin.catalog.models import Product
 from neiqin.core.errors import Conflict, ValidationFailed
+from neiqin.core.money import round_quantity
 from neiqin.stock.choices import SALES_OUTBOUND_KINDS
 from neiqin.stock.models import StockLevel, StockMove, Warehouse
 
@@ -203,4 +204,7 @@ def ledger_balance(*, warehouse: Warehouse, product: Product) -> Decimal:
     from django.db.models import Sum
 
     total = StockMove.objects.filter(warehouse=warehouse, product=product).aggregate(s=Sum("quantity"))["s"]
-    return total or ZERO
+    # SQLite sums NUMERIC columns in binary floating point (0.514 comes back as
+    # 0.513999999999999); every stored quantity has 3 decimals, so rounding the sum to 3
+    # decimals restores the exact value.
+    return round_quantity(total) if total is not None else ZERO
