@@ -226,5 +226,17 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 
 # Business settings (editable defaults; later issues move the ones clerks tune into the DB).
 NEIQIN_COMPANY_NAME = os.environ.get("NEIQIN_COMPANY_NAME", "涵瑞建筑装饰有限公司")
+# The seller's particulars printed on contracts and quotations (NEIQIN_COMPANY_<KEY>); each can
+# still be edited on a draft contract. The defaults describe the demo company.
+NEIQIN_COMPANY = {
+    "name": NEIQIN_COMPANY_NAME,
+    "address": os.environ.get("NEIQIN_COMPANY_ADDRESS", "湖南省长沙市岳麓区麓谷大道 627 号"),
+    "bank": os.environ.get("NEIQIN_COMPANY_BANK", "中国建设银行长沙麓谷支行"),
+    "account": os.environ.get("NEIQIN_COMPANY_ACCOUNT", "4305 0167 3608 0000 1234"),
+    "tax_id": os.environ.get("NEIQIN_COMPANY_TAX_ID", "91430100MA4L7X2Q5T"),
+    "phone": os.environ.get("NEIQIN_COMPANY_PHONE", "0731-8888 6666"),
+    "fax": os.environ.get("NEIQIN_COMPANY_FAX", "0731-8888 6667"),
+    "representative": os.environ.get("NEIQIN_COMPANY_REPRESENTATIVE", ""),
+}
 NEIQIN_HANDOVER_HOURS = int(os.environ.get("NEIQIN_HANDOVER_HOURS", 24))
 NEIQIN_POOL_RETURN_DAYS = int(os.environ.get("NEIQIN_POOL_RETURN_DAYS", 90))
