@@ -19,4 +19,5 @@ PARTS = (
     "sales_quotations",
     "sales_contracts",
     "sales_opportunities",
+    "sales_imports",
 )

@@ -27,6 +27,7 @@ from neiqin.core.notifications import notifications_mark_read
 from neiqin.demo import catalog as demo_catalog
 from neiqin.demo import materials as demo_materials
 from neiqin.demo import replenishment as demo_replenishment
+from neiqin.demo import sales as demo_sales
 from neiqin.demo import stock_counts as demo_stock_counts
 from neiqin.demo.context import SCALES, Clock, DemoContext
 from neiqin.demo.customers import build_customers
@@ -41,6 +42,7 @@ STEPS: list[tuple[str, Step]] = [
     ("stock_counts", demo_stock_counts.build),
     ("replenishment", demo_replenishment.build),
     ("materials", demo_materials.build),
+    ("sales", demo_sales.build),
 ]
 
 UNREAD_DAYS = 3  # notifications older than this are shown as read, as in a desk that is in use

@@ -1,4 +1,4 @@
-from neiqin.sales.views import approvals, contracts, opportunities, orders, quotations
+from neiqin.sales.views import approvals, contracts, imports, opportunities, orders, quotations
 
 app_name = "sales"
 urlpatterns = [
@@ -7,4 +7,5 @@ urlpatterns = [
     *quotations.urlpatterns,
     *contracts.urlpatterns,
     *opportunities.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -30,7 +30,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from neiqin.bench import BENCHMARKS, BenchContext, customers, stock  # noqa: F401 - registers the benchmarks
+from neiqin.bench import BENCHMARKS, BenchContext, customers, sales, stock  # noqa: F401 - registers the benchmarks
 from neiqin.bench.registry import render, save
 
 
