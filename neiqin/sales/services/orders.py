@@ -172,7 +172,13 @@ def order_create(
 
 
 def _lock(order: SalesOrder) -> SalesOrder:
-    return SalesOrder.objects.select_for_update(of=("self",)).select_related("customer").get(pk=order.pk)
+    """Lock the order, then its customer: two orders of one customer submitted or confirmed at
+    once are checked against the credit limit one after the other (R5). Always in this order."""
+    from neiqin.customers.models import Customer
+
+    locked = SalesOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
+    locked.customer = Customer.objects.select_for_update(of=("self",)).get(pk=locked.customer_id)
+    return locked
 
 
 def _snapshot(order: SalesOrder) -> dict[str, Any]:
@@ -405,7 +411,17 @@ def order_confirm(*, order: SalesOrder, by: Any, promised_on: dt.date | None = N
             )
         needed = [c.rule for c in needing_approval(checks)]
         if not approvals.covered(document=locked, document_type="order", needed_rules=needed):
-            raise Conflict(_("订单缺少有效审批（内容变更后原审批已失效），不能确认。"), code="approval_missing")
+            # Something changed since the approvals (another order used up the credit, a price
+            # changed): ask for what is missing now instead of refusing into a dead end.
+            approvals.sync_requests(document=locked, document_type="order", checks=checks, by=by)
+            locked.status = OrderStatus.PENDING_APPROVAL
+            locked.checks = [c.as_dict() for c in checks]
+            locked.checked_at = timezone.now()
+            locked.version += 1
+            locked.updated_by = by
+            locked.save()
+            audit.record(action="sales.order.approval_required", obj=locked, by=by, data={"rules": needed})
+            return locked
         if promised_on is not None:
             locked.promised_on = promised_on
         shortages = _reserve(locked, by=by)

@@ -746,7 +746,11 @@ def order_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     order, result = _act(
         request, pk, lambda o: order_services.order_confirm(order=o, by=request.user, promised_on=promised_on)
     )
-    if result is not None:
+    if result is not None and result.status != "confirmed":
+        messages.warning(
+            request, _("确认前审单发现需要新的审批（如信用额度已被其他订单占用），已提交审批，批准后再确认。")
+        )
+    elif result is not None:
         if result.waiting_for_stock:
             messages.warning(request, _("订单已确认。部分产品库存不足，已生成补货申请，订单等待到货。"))
         else:
