@@ -172,8 +172,13 @@ def _check_enough(level: StockLevel, line: MoveLine, *, protect_reserved: bool, 
     need = -line.quantity
     if from_reserved > level.reserved:
         raise Conflict(_("占用数量不足，无法按占用出库。"), code="reservation_short")
-    # What this line may take: on-hand minus what stays reserved for others.
-    free = level.on_hand - (level.reserved - from_reserved) if protect_reserved else level.on_hand
+    # What this line may take: on-hand minus what stays reserved for others. Shipping goods
+    # reserved for this very document may take whatever is physically there (a count may have
+    # found less than was reserved: first shipped, first served).
+    if not protect_reserved or from_reserved >= need:
+        free = level.on_hand
+    else:
+        free = level.on_hand - (level.reserved - from_reserved)
     if need > free:
         raise InsufficientStock(
             _("%(product)s 在%(warehouse)s的可用库存只有 %(available)s %(unit)s，不够 %(need)s %(unit)s。")

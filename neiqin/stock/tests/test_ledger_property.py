@@ -155,8 +155,8 @@ def _expect(op: tuple, model: Model) -> bool:
             return False
         if kind == "consume":
             w, p = held.key[1], held.key[2]
-            # shipping a reservation needs the rest of the reserved goods to be there too
-            return model.allow_negative[w] or model.reserved[(w, p)] <= model.on_hand.get((w, p), ZERO)
+            # shipping reserved goods takes what is physically there (first shipped, first served)
+            return model.allow_negative[w] or q <= model.on_hand.get((w, p), ZERO)
         return True
     if kind == "release_for":
         return True
