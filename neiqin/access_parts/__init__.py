@@ -20,4 +20,6 @@ PARTS = (
     "sales_contracts",
     "sales_opportunities",
     "sales_imports",
+    "sales_rules",
+    "sales_exports",
 )

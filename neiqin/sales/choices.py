@@ -144,8 +144,11 @@ ORDER_FLOW = Transitions(
     },
     labels=OrderStatus,
 )
-# Orders that still count against the customer's credit (ORD-4, R5).
-OPEN_ORDER_STATUSES = [OrderStatus.PENDING_APPROVAL, OrderStatus.APPROVED, OrderStatus.CONFIRMED]
+# Orders that count against the customer's credit (ORD-4, R5): those the company has accepted.
+# Orders still waiting for approval or confirmation are alternatives, not commitments; counting
+# them would let eight orders entered at once block each other for good. The check at
+# confirmation runs with the customer row locked, so confirmed orders never exceed the limit.
+OPEN_ORDER_STATUSES = [OrderStatus.CONFIRMED]
 
 
 class Progress(models.TextChoices):

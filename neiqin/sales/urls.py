@@ -1,4 +1,4 @@
-from neiqin.sales.views import approvals, contracts, imports, opportunities, orders, quotations
+from neiqin.sales.views import approvals, contracts, exports, imports, opportunities, orders, quotations, rules
 
 app_name = "sales"
 urlpatterns = [
@@ -8,4 +8,6 @@ urlpatterns = [
     *contracts.urlpatterns,
     *opportunities.urlpatterns,
     *imports.urlpatterns,
+    *rules.urlpatterns,
+    *exports.urlpatterns,
 ]

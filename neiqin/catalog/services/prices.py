@@ -148,7 +148,7 @@ def price_set(
         raise ValidationFailed(next(iter(errors.values()))[0], extra={"fields": errors})
     text = (reason or "").strip()[:200]
     with transaction.atomic():
-        locked = Product.objects.select_for_update().get(pk=product.pk)
+        locked = Product.objects.select_for_update(no_key=True).get(pk=product.pk)
         if locked.floor_price is not None and price < locked.floor_price:
             raise Conflict(_("底价刚刚被修改，请刷新后重新定价。"), code="floor_changed")
         old = _old_price(price_list, locked, minimum, effective_from)
@@ -292,7 +292,7 @@ def apply_due_price_changes(*, today: dt.date | None = None) -> int:
     for change in due:
         with transaction.atomic():
             if change.price_list.kind == PriceListKind.COMPANY and change.min_quantity == 0:
-                product = Product.objects.select_for_update().get(pk=change.product_id)
+                product = Product.objects.select_for_update(no_key=True).get(pk=change.product_id)
                 _mirror_standard_price(product, today)
             PriceChange.objects.filter(pk=change.pk).update(applied=True)
     return len(due)

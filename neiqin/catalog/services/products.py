@@ -74,7 +74,7 @@ def product_update(*, product: Product, fields: dict[str, Any], by: Any, version
         raise ValidationFailed(message, extra={"fields": {"standard_price": [message]}})
     _authorize_fields(fields, by, creating=False)
     with transaction.atomic():
-        locked = Product.objects.select_for_update().get(pk=product.pk)
+        locked = Product.objects.select_for_update(no_key=True).get(pk=product.pk)
         if version is not None and locked.version != version:
             raise Conflict(
                 _("该产品已被他人修改（%(at)s），请刷新后再改。")

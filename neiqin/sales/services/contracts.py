@@ -136,7 +136,7 @@ def contract_create(
 
 
 def _lock(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update(of=("self",)).select_related("customer").get(pk=contract.pk)
+    return Contract.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=contract.pk)
 
 
 def contract_update(

@@ -173,11 +173,15 @@ def order_create(
 
 def _lock(order: SalesOrder) -> SalesOrder:
     """Lock the order, then its customer: two orders of one customer submitted or confirmed at
-    once are checked against the credit limit one after the other (R5). Always in this order."""
+    once are checked against the credit limit one after the other (R5). Always in this order.
+
+    ``FOR NO KEY UPDATE``: PostgreSQL checks foreign keys (deferred, at COMMIT) with ``FOR KEY
+    SHARE`` on the parent row; a plain ``FOR UPDATE`` on the customer would make every transaction
+    that merely inserts a row pointing at that customer wait for us, which deadlocked under load."""
     from neiqin.customers.models import Customer
 
-    locked = SalesOrder.objects.select_for_update(of=("self",)).get(pk=order.pk)
-    locked.customer = Customer.objects.select_for_update(of=("self",)).get(pk=locked.customer_id)
+    locked = SalesOrder.objects.select_for_update(no_key=True, of=("self",)).get(pk=order.pk)
+    locked.customer = Customer.objects.select_for_update(no_key=True, of=("self",)).get(pk=locked.customer_id)
     return locked
 
 

@@ -117,8 +117,12 @@ def credit_worker(worker: int, customer_id: int, product_id: int, quantity: str,
             if approval.rule.code == "credit_sale":
                 approvals.approval_decide(approval=approval, by=gm, approve=True, comment="月结客户，同意")
         try:
-            order_services.order_confirm(order=order, by=clerk)
-            result["outcome"] = "confirmed"
+            confirmed = order_services.order_confirm(order=order, by=clerk)
+            if confirmed.status == OrderStatus.CONFIRMED:
+                result["outcome"] = "confirmed"
+            else:  # the check found the credit used up meanwhile and asked for the approval
+                result["outcome"] = "refused:approval_missing"
+                order_services.order_cancel(order=order, by=clerk, reason="超出信用额度，客户改为款到发货另行下单")
         except (Conflict, InvalidTransition) as exc:
             result["outcome"] = f"refused:{exc.code}"
             order.refresh_from_db()

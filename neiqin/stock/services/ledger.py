@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,11 +59,21 @@ def level_key(warehouse_id: int, product_id: int) -> tuple[int, int]:
     return (warehouse_id, product_id)
 
 
+def _pairs_q(keys: Iterable[tuple[int, int]]) -> Q:
+    cond = Q(pk__in=[])
+    for warehouse_id, product_id in keys:
+        cond |= Q(warehouse_id=warehouse_id, product_id=product_id)
+    return cond
+
+
 def ensure_levels(pairs: Iterable[tuple[Warehouse, Product]]) -> None:
     """Create missing level rows (zero on-hand); safe when two transactions race to create one."""
-    for warehouse, product in pairs:
-        if StockLevel.objects.filter(warehouse=warehouse, product=product).exists():
-            continue
+    unique = {level_key(w.pk, p.pk): (w, p) for w, p in pairs}
+    if not unique:
+        return
+    existing = set(StockLevel.objects.filter(_pairs_q(unique)).values_list("warehouse_id", "product_id"))
+    for key in sorted(set(unique) - existing):
+        warehouse, product = unique[key]
         try:
             with transaction.atomic():
                 StockLevel.objects.create(warehouse=warehouse, product=product, allow_negative=warehouse.allow_negative)
@@ -71,16 +82,14 @@ def ensure_levels(pairs: Iterable[tuple[Warehouse, Product]]) -> None:
 
 
 def lock_levels(pairs: Iterable[tuple[Warehouse, Product]]) -> dict[tuple[int, int], StockLevel]:
-    """Lock the level rows of ``pairs`` (creating missing ones) in a fixed order."""
+    """Lock the level rows of ``pairs`` (creating missing ones), in one fixed order
+    (warehouse id, product id), with one query."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("stock levels must be locked inside a transaction")
     unique = {level_key(w.pk, p.pk): (w, p) for w, p in pairs}
     ensure_levels(unique.values())
-    locked: dict[tuple[int, int], StockLevel] = {}
-    for key in sorted(unique):
-        level = StockLevel.objects.select_for_update().get(warehouse_id=key[0], product_id=key[1])
-        locked[key] = level
-    return locked
+    rows = StockLevel.objects.select_for_update().filter(_pairs_q(unique)).order_by("warehouse_id", "product_id")
+    return {level_key(level.warehouse_id, level.product_id): level for level in rows}
 
 
 def _check_line(line: MoveLine) -> None:
