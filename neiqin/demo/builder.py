@@ -45,6 +45,15 @@ STEPS: list[tuple[str, Step]] = [
     ("sales", demo_sales.build),
 ]
 
+CATALOGUE_STEPS = {"catalog", "stock_counts", "replenishment", "materials", "sales"}
+
+
+def _catalogue_exists() -> bool:
+    from neiqin.catalog.models import Product
+
+    return Product.objects.exists()
+
+
 UNREAD_DAYS = 3  # notifications older than this are shown as read, as in a desk that is in use
 
 
@@ -55,7 +64,13 @@ def build_demo(*, seed: int, scale: str, log: Callable[[str], None] = print) -> 
     try:
         with transaction.atomic():
             audit.ensure_armed()
+            catalogue_there = _catalogue_exists()
             for name, step in STEPS:
+                if catalogue_there and name in CATALOGUE_STEPS:
+                    # A forced rebuild over an existing company: the customer steps add what is
+                    # missing; the catalogue, stock and order desk are already there.
+                    log(f"[demo] {name}: already there, skipped")
+                    continue
                 started = time.monotonic()
                 log(f"[demo] {name} …")
                 step(ctx)

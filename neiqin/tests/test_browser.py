@@ -293,7 +293,7 @@ def test_clerk_logs_in_filters_by_pinyin_and_opens_a_customer(cast, live_server,
     expect(page.locator("main")).to_contain_text(target.code)
 
     # S5: logging out through the menu ends the server-side session; the old cookie is dead.
-    page.locator("#main-nav .dropdown-toggle").click()
+    page.locator("#main-nav .dropdown-toggle").last.click()
     page.get_by_role("button", name=re.compile("退出")).click()
     expect(page).to_have_url(re.compile(r"/login/"))
     context.add_cookies([cookie])

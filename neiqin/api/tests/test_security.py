@@ -85,7 +85,14 @@ def test_get_operations_do_not_write(cast, files):
             url += "?number=13800138001"
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
-        assert response.status_code == 200, (op.operation_id, response.content)
+        # Customer operations find their objects; ids of other modules default to 1 and may be
+        # missing (404) or need parameters (422): what matters here is that nothing is written.
+        customer_op = op.operation_id.startswith(("customers_", "contacts_", "pool_")) or op.operation_id in {
+            "system_health",
+            "neiqin_api_system_me",
+        }
+        expected = (200,) if customer_op else (200, 403, 404, 422)
+        assert response.status_code in expected, (op.operation_id, response.content)
         written = {m.group(2) for q in queries.captured_queries if (m := WRITE_SQL.match(q["sql"]))}
         unexpected = written - MIDDLEWARE_TABLES - GET_WRITES.get(op.operation_id, set())
         assert not unexpected, f"{op.operation_id} wrote to {unexpected}"

@@ -54,7 +54,11 @@ class Operation:
         return not self.spec.get("security")
 
     def url(self, **params: Any) -> str:
-        return self.path.format(**params)
+        """Fill the path; ids not given (products, orders, …) default to 1."""
+        import re
+
+        names = re.findall(r"{(\w+)}", self.path)
+        return self.path.format(**{name: params.get(name, 1) for name in names})
 
 
 def operations() -> Iterator[Operation]:

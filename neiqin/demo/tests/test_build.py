@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter
 from decimal import Decimal
 
@@ -200,10 +199,12 @@ def test_dry_run_prints_the_plan_and_writes_nothing(db, capsys):
 
 
 @pytest.mark.slow
-def test_small_demo_builds_in_under_a_minute(db):
-    started = time.monotonic()
+def test_small_demo_builds_the_whole_company(db):
+    # Its speed is a benchmark figure (README: about 45 s on 2 cores), not a timed test.
     build_demo(seed=7, scale="small", log=quiet)
-    elapsed = time.monotonic() - started
+
+    from neiqin.catalog.models import Product
+    from neiqin.sales.models import SalesOrder
 
     assert Customer.objects.count() == 300
-    assert elapsed < 60
+    assert Product.objects.count() > 100 and SalesOrder.objects.count() > 100
