@@ -196,7 +196,11 @@ def approval_decide(*, approval: ApprovalRequest, by: Any, approve: bool, commen
     if not approve and not comment:
         raise ValidationFailed(_("驳回时请填写意见。"), extra={"fields": {"comment": [_("请填写驳回意见。")]}})
     with transaction.atomic():
-        locked = ApprovalRequest.objects.select_for_update(no_key=True, of=("self",)).select_related("rule").get(pk=approval.pk)
+        locked = (
+            ApprovalRequest.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("rule")
+            .get(pk=approval.pk)
+        )
         if not _sees_document(by, locked):
             raise NotFound(_("审批不存在。"))
         if locked.requested_by_id == by.pk:

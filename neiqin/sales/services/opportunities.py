@@ -86,7 +86,11 @@ def opportunity_create(*, customer: Any, fields: Mapping[str, Any], by: Any, own
 
 
 def _lock(opportunity: Opportunity) -> Opportunity:
-    return Opportunity.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=opportunity.pk)
+    return (
+        Opportunity.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("customer")
+        .get(pk=opportunity.pk)
+    )
 
 
 def opportunity_update(

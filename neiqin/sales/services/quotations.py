@@ -86,7 +86,9 @@ def quotation_create(
 
 
 def _lock(quotation: Quotation) -> Quotation:
-    return Quotation.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=quotation.pk)
+    return (
+        Quotation.objects.select_for_update(no_key=True, of=("self",)).select_related("customer").get(pk=quotation.pk)
+    )
 
 
 def quotation_update(
