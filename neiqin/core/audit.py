@@ -103,6 +103,14 @@ def record(
     return event
 
 
+def record_each(*, action: str, by: Any, items: Sequence[tuple[models.Model, dict[str, Any]]]) -> None:
+    """One event per (object, data) pair, inserted together: the same rows ``record`` writes one
+    at a time, for a service that changes several objects in one step."""
+    if items:
+        events = [_event(action=action, obj=obj, by=by, changes=None, data=data) for obj, data in items]
+        Event.objects.bulk_create(events)
+
+
 def record_collection(*, action: str, model: type[models.Model], by: Any, data: dict[str, Any]) -> Event:
     """An event about many rows at once (an export, a search over the archive)."""
     ctx = context.current()

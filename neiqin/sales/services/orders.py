@@ -9,7 +9,7 @@ priced content (``approvals.content_hash``), re-verified inside the confirming t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -457,41 +457,44 @@ def order_confirm(*, order: SalesOrder, by: Any, promised_on: dt.date | None = N
     return locked
 
 
-def _warehouses_for(order: SalesOrder, line: OrderLine) -> list[Any]:
+def _warehouse_order(order: SalesOrder) -> Callable[[OrderLine], list[Any]]:
+    """For a line, the warehouses to take it from in turn: the line's, then the order's, then the
+    other active ones by sort order (the active ones read once per order)."""
     from neiqin.stock.models import Warehouse
 
-    preferred = [w for w in (line.warehouse, order.warehouse) if w is not None]
-    others = [w for w in Warehouse.objects.filter(is_active=True).order_by("sort_order", "code") if w not in preferred]
-    return preferred + others
+    active = list(Warehouse.objects.filter(is_active=True).order_by("sort_order", "code"))
+
+    def for_line(line: OrderLine) -> list[Any]:
+        preferred = [w for w in (line.warehouse, order.warehouse) if w is not None]
+        return list(dict.fromkeys(preferred)) + [w for w in active if w not in preferred]
+
+    return for_line
 
 
 def _reserve(order: SalesOrder, *, by: Any) -> list[dict[str, str]]:
-    """Reserve every line as far as stock allows; request replenishment for the rest."""
-    from neiqin.stock.services import For, lock_levels, reserve_from
+    """Reserve every line as far as stock allows (all levels locked at once); request
+    replenishment for the rest."""
+    from neiqin.stock.services import For, Want, reserve_available
+    from neiqin.stock.services.replenishment import replenishment_for_shortage
 
+    warehouses_for = _warehouse_order(order)
+    open_lines = [
+        (line, line.quantity - line.reserved_quantity, warehouses_for(line))
+        for line in order.lines.select_related("product", "warehouse").order_by("position")
+        if line.quantity > line.reserved_quantity
+    ]
+    taken = reserve_available(
+        wants=[Want(line.product, warehouses, need, line=str(line.pk)) for line, need, warehouses in open_lines],
+        document=For("order", order.pk, order.number or "", customer=order.customer),
+        by=by,
+    )
     shortages = []
-    for line in order.lines.select_related("product", "warehouse").order_by("position"):
-        need = line.quantity - line.reserved_quantity
-        if need <= 0:
-            continue
-        warehouses = _warehouses_for(order, line)
-        levels = lock_levels((w, line.product) for w in warehouses)
-        free = sum((max(levels[(w.pk, line.product.pk)].available, Decimal(0)) for w in warehouses), Decimal(0))
-        take = min(need, free)
+    reserved = []
+    for (line, need, warehouses), take in zip(open_lines, taken, strict=True):
         if take > 0:
-            reserve_from(
-                product=line.product,
-                warehouses=warehouses,
-                quantity=take,
-                document=For("order", order.pk, order.number or "", line=str(line.pk), customer=order.customer),
-                by=by,
-                split=True,
-            )
             line.reserved_quantity += take
-            line.save(update_fields=["reserved_quantity"])
+            reserved.append(line)
         if need > take:
-            from neiqin.stock.services.replenishment import replenishment_for_shortage
-
             short = need - take
             replenishment_for_shortage(
                 product=line.product,
@@ -505,6 +508,8 @@ def _reserve(order: SalesOrder, *, by: Any) -> list[dict[str, str]]:
                 by=by,
             )
             shortages.append({"position": str(line.position), "model": line.product.model, "short": str(short)})
+    if reserved:
+        OrderLine.objects.bulk_update(reserved, ["reserved_quantity"])
     return shortages
 
 

@@ -299,3 +299,57 @@ def test_r5_orders_on_credit_beyond_the_limit_are_never_confirmed_without_a_cred
             order=order, rule__code="credit_limit", status=ApprovalStatus.APPROVED
         ).exists()
     assert not ApprovalRequest.objects.filter(rule__code="credit_limit", status=ApprovalStatus.APPROVED).exists()
+
+
+def test_orders_naming_two_scarce_products_in_opposite_orders_confirm_without_deadlock(scarce):
+    """16 two-line orders, half listing 地板 then 踢脚线 and half the other way round, confirmed by 8
+    processes at once. Locking each line's levels in turn would let two confirmations wait on each
+    other (PostgreSQL aborts one with a deadlock); confirmation locks every level of the order in
+    the ledger's one order, so all 16 confirm and both products are reserved to the last unit.
+    The two directions belong to two customers: confirmations of one customer's orders queue on
+    the customer row (R5), so only orders of different customers can meet in the levels."""
+    cast, first, w1, w2 = scarce["cast"], scarce["product"], scarce["w1"], scarce["w2"]
+    second = product_create(
+        fields={"name": "稀缺踢脚线", "model": "XQ-TJ", "unit": "根", "standard_price": "20"}, by=cast.admin
+    )
+    stock_receive(warehouse=w1, lines=[Line(second, "30")], by=cast.warehouse)
+    stock_receive(warehouse=w2, lines=[Line(second, "30")], by=cast.warehouse)
+    other = customers.customer_create(
+        fields={"name": "郑州嘉禾建材有限公司", "phone": "0371-66667777", "address": "郑州市金水区花园路 9 号"},
+        by=cast.clerk,
+        owner=cast.sales1,
+    )
+    rng = random.Random(SEED + 1)
+    made = []
+    for n in range(2 * WORKERS):
+        pair = [(first, rng.randint(5, 12)), (second, rng.randint(4, 9))]
+        if n % 2:
+            pair.reverse()
+        order = orders.order_create(
+            customer=other if n % 2 else scarce["customer"],
+            lines=[{"product_id": p.pk, "quantity": str(q)} for p, q in pair],
+            by=cast.clerk,
+            fields={"delivery_on": (dt.date.today() + dt.timedelta(days=7)).isoformat()},
+        )
+        order, _checks = orders.order_submit(order=order, by=cast.clerk)
+        assert order.status == OrderStatus.APPROVED
+        made.append(order)
+    ids = [o.pk for o in made]
+    start_at = _start_at()
+    results = run_processes(confirm_worker, [(w, ids[w::WORKERS], start_at) for w in range(WORKERS)])
+
+    assert [e for r in results for e in r["errors"]] == []  # no deadlock, no 'database is locked'
+    assert sorted(pk for r in results for pk, _waiting in r["confirmed"]) == sorted(ids)
+    for product, stock in ((first, D("100")), (second, D("60"))):
+        demand = sum(line.quantity for o in made for line in o.lines.filter(product=product))
+        assert demand > stock  # every unit is contested
+        levels = list(StockLevel.objects.filter(product=product))
+        assert all(lv.reserved == lv.on_hand for lv in levels)
+        assert sum(lv.reserved for lv in levels) == _active(product) == stock
+        held_on_lines = sum(
+            line.reserved_quantity for line in orders.OrderLine.objects.filter(order_id__in=ids, product=product)
+        )
+        asked = ReplenishmentRequest.objects.filter(
+            demand_type="order", demand_id__in=[str(pk) for pk in ids], product=product
+        ).aggregate(s=Sum("quantity"))["s"]
+        assert held_on_lines == stock and asked == demand - stock

@@ -56,10 +56,12 @@ from neiqin.stock.services.replenishment import (  # noqa: E402
 )
 from neiqin.stock.services.reservations import (  # noqa: E402
     For,
+    Want,
     reservation_consume,
     reservation_release,
     reservations_release_for,
     reserve,
+    reserve_available,
     reserve_from,
 )
 from neiqin.stock.services.warehouses import (  # noqa: E402
@@ -71,6 +73,7 @@ from neiqin.stock.services.warehouses import (  # noqa: E402
 __all__ = [
     "Document",
     "For",
+    "Want",
     "InsufficientStock",
     "Line",
     "MoveLine",
@@ -106,6 +109,7 @@ __all__ = [
     "reservation_release",
     "reservations_release_for",
     "reserve",
+    "reserve_available",
     "reserve_from",
     "stock_adjust",
     "stock_receive",

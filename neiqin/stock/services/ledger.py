@@ -60,6 +60,13 @@ def level_key(warehouse_id: int, product_id: int) -> tuple[int, int]:
 
 
 def _pairs_q(keys: Iterable[tuple[int, int]]) -> Q:
+    """Exactly the level rows of ``keys``: two IN lists when the keys are every warehouse ×
+    every product named (an order's lines over the active warehouses), else one OR per pair."""
+    keys = set(keys)
+    warehouses = {w for w, _p in keys}
+    products = {p for _w, p in keys}
+    if len(keys) == len(warehouses) * len(products):
+        return Q(warehouse_id__in=sorted(warehouses), product_id__in=sorted(products))
     cond = Q(pk__in=[])
     for warehouse_id, product_id in keys:
         cond |= Q(warehouse_id=warehouse_id, product_id=product_id)

@@ -19,11 +19,13 @@ from neiqin.stock.services import (
     For,
     InsufficientStock,
     Line,
+    Want,
     ledger_balance,
     reservation_consume,
     reservation_release,
     reservations_release_for,
     reserve,
+    reserve_available,
     reserve_from,
     stock_receive,
     stock_ship,
@@ -297,6 +299,66 @@ def test_consume_works_when_everything_is_reserved_but_others_cannot_ship(world,
     reservation_consume(reservation=mine, quantity="3", by=by, document=Document("shipment", "s1", "FH-1"))
     lv = level(w1, product)
     assert (lv.on_hand, lv.reserved) == (D("2"), D("2"))
+
+
+# --- reserve_available (a whole document at once) ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reserve_available_takes_what_is_there_line_by_line_in_warehouse_order(world, cast):
+    """Three lines of one document: the first fits in 长沙库; the second (same product) no longer
+    does, so it comes whole from 郑州库 (one warehouse that has it all beats a split); the third
+    prefers 郑州库 and gets only what is left of both; the fourth finds nothing. The levels, the
+    reservations and the audit trail agree."""
+    w1, w2, product, by = world["w1"], world["w2"], world["product"], world["by"]
+    other = product_create(fields={"name": "踢脚线", "model": "TJ-60", "unit": "根"}, by=cast.admin)
+    events = Event.objects.filter(action="stock.reservation.reserved").count()
+    taken = reserve_available(
+        wants=[
+            Want(product, [w1, w2], D("3"), line="a"),
+            Want(product, [w1, w2], D("6"), line="b"),
+            Want(product, [w2, w1], D("9"), line="c"),
+            Want(other, [w1, w2], D("2"), line="d"),  # nothing in stock anywhere
+        ],
+        document=order(7),
+        by=by,
+    )
+    assert taken == [D("3"), D("6"), D("6"), D("0")]
+    assert (level(w1, product).reserved, level(w2, product).reserved) == (D("5"), D("10"))
+    held = {
+        (r.line_key, r.warehouse_id): r.quantity
+        for r in Reservation.objects.filter(document_id="o7", status=ReservationStatus.ACTIVE)
+    }
+    assert held == {("a", w1.pk): D("3"), ("b", w2.pk): D("6"), ("c", w2.pk): D("4"), ("c", w1.pk): D("2")}
+    assert Event.objects.filter(action="stock.reservation.reserved").count() == events + 4
+    assert not StockLevel.objects.filter(product=other, reserved__gt=0).exists()
+
+
+@pytest.mark.django_db
+def test_reserve_available_adds_to_a_line_that_already_holds_stock(world):
+    w1, w2, product, by = world["w1"], world["w2"], world["product"], world["by"]
+    first = reserve(product=product, warehouse=w1, quantity="2", document=order(8, "x"), by=by)
+    taken = reserve_available(wants=[Want(product, [w1, w2], D("3"), line="x")], document=order(8), by=by)
+    assert taken == [D("3")]
+    first.refresh_from_db()
+    assert (first.quantity, first.original_quantity) == (D("5"), D("5"))  # 长沙库 had exactly 3 more
+    assert Reservation.objects.filter(document_id="o8").count() == 1
+    assert (level(w1, product).reserved, level(w2, product).reserved) == (D("5"), D("0"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["-1", "0", "abc", None])
+def test_reserve_available_refuses_bad_quantities_and_changes_nothing(world, bad):
+    w1, w2, product, by = world["w1"], world["w2"], world["product"], world["by"]
+    before = snapshot()
+    with pytest.raises(ValidationFailed) as info:
+        reserve_available(
+            wants=[Want(product, [w1, w2], D("1"), line="1"), Want(product, [w1, w2], bad, line="2")],
+            document=order(9),
+            by=by,
+        )
+    assert list(info.value.extra["fields"]) == ["quantity"]
+    assert snapshot() == before
 
 
 # --- bad input ---------------------------------------------------------------------------------------
