@@ -47,6 +47,7 @@ WEB: dict[str, tuple[str, str, dict | None, frozenset[str]]] = {
     "web:home": ("GET", "/", None, EVERYONE),
     "web:profile": ("GET", "/profile/", None, EVERYONE),
     "web:password_change": ("GET", "/profile/password/", None, EVERYONE),
+    "web:notification_email": ("POST", "/profile/notifications/", {"email": "", "enabled": ""}, EVERYONE),
     "web:token_create": ("POST", "/profile/tokens/", {"name": "t"}, EVERYONE),
     "web:token_revoke": ("POST", "/profile/tokens/{TOKEN}/revoke/", {}, EVERYONE),
     "web:notifications": ("GET", "/notifications/", None, EVERYONE),

@@ -8,6 +8,9 @@ NEIQIN_FIELD_KEY     Fernet key(s) for field encryption, comma separated, newest
 NEIQIN_REDIS_URL     optional: Redis for the job queue and cache
 NEIQIN_PRODUCTION    "1" turns on production hardening (HTTPS cookies, HSTS, DEBUG off checks)
 NEIQIN_DEBUG         "1" for development error pages
+NEIQIN_BASE_URL      the address users open (links in e-mails), default http://127.0.0.1:8000
+NEIQIN_EMAIL_*       notification e-mail: BACKEND (default: console), HOST, PORT, USER, PASSWORD,
+                     USE_TLS / USE_SSL ("1"), and NEIQIN_FROM_EMAIL
 """
 
 from __future__ import annotations
@@ -196,7 +199,15 @@ else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(NEIQIN_HOME / "jobs.sqlite3")})
 
 EMAIL_BACKEND = os.environ.get("NEIQIN_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("NEIQIN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("NEIQIN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("NEIQIN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("NEIQIN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("NEIQIN_EMAIL_USE_TLS") == "1"
+EMAIL_USE_SSL = os.environ.get("NEIQIN_EMAIL_USE_SSL") == "1"
+EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("NEIQIN_FROM_EMAIL", "neiqin@localhost")
+NEIQIN_BASE_URL = os.environ.get("NEIQIN_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LOGGING = {
     "version": 1,

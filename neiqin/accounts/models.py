@@ -51,6 +51,8 @@ class User(AbstractUser):
     )
     mobile = models.CharField(_("手机"), max_length=20, blank=True)
     language = models.CharField(_("界面语言"), max_length=10, blank=True)
+    # SYS-5: notifications also go out by e-mail (to ``email``) unless the user turns it off.
+    email_notifications = models.BooleanField(_("通知同时发邮件"), default=True)
 
     class Meta:
         ordering = ["username"]

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from neiqin.accounts.models import ApiToken, Team, User
 from neiqin.accounts.roles import Role
 from neiqin.core import audit
-from neiqin.core.errors import NotFound, ValidationFailed
+from neiqin.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 TOKEN_PREFIX = "nq_"
 
@@ -90,6 +91,30 @@ def user_set_roles(*, user: User, role_codes: Iterable[str], by: Any) -> User:
     user.save(update_fields=["is_staff", "is_superuser"])
     audit.record(action="accounts.user.roles_changed", obj=user, by=by, changes={"roles": [before, sorted(codes)]})
     return user
+
+
+@transaction.atomic
+def user_set_notification_email(*, user: User, email: str, enabled: bool, by: Any) -> User:
+    """Where a user's notifications go by e-mail (SYS-5): the address, and whether to send at all.
+    Users set their own; the administrator may set anyone's."""
+    if by is None or (by.pk != user.pk and not by.groups.filter(name=Role.ADMIN).exists()):
+        raise PermissionDenied(_("只能修改自己的通知设置。"))
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise ValidationFailed(_("邮箱格式不正确。"), extra={"fields": {"email": [_("邮箱格式不正确。")]}}) from exc
+    if enabled and not email:
+        message = _("要接收通知邮件，请先填写邮箱。")
+        raise ValidationFailed(message, extra={"fields": {"email": [message]}})
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = {"email": locked.email, "email_notifications": locked.email_notifications}
+    locked.email, locked.email_notifications = email, bool(enabled)
+    locked.save(update_fields=["email", "email_notifications"])
+    after = {"email": locked.email, "email_notifications": locked.email_notifications}
+    audit.record(action="accounts.user.notification_email", obj=locked, by=by, changes=audit.diff(before, after))
+    return locked
 
 
 def _hash(token: str) -> str:

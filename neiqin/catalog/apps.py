@@ -8,4 +8,5 @@ class CatalogConfig(AppConfig):
     verbose_name = _("产品与价格")
 
     def ready(self) -> None:
-        from neiqin.catalog import services  # noqa: F401  (registers audited models)
+        # pages of its objects (links) and its audited models (services)
+        from neiqin.catalog import links, services  # noqa: F401

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -129,10 +130,20 @@ class Notification(models.Model):
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=40, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail leg (SYS-5, ``notifications.notifications_send_emails``): a sender claims a row
+    # (claim token and time), sends, then records ``emailed_at``; a failure counts an attempt.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_claim = models.CharField(max_length=32, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"], name="core_notif_user_read_idx")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="core_notif_user_read_idx"),
+            models.Index(fields=["created_at"], condition=Q(emailed_at__isnull=True), name="core_notif_unmailed_idx"),
+        ]
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
 

@@ -6,3 +6,6 @@ class CustomersConfig(AppConfig):
     name = "neiqin.customers"
     label = "customers"
     verbose_name = _("客户管理")
+
+    def ready(self) -> None:
+        from neiqin.customers import links  # noqa: F401  (pages of its objects)

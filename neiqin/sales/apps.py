@@ -8,4 +8,5 @@ class SalesConfig(AppConfig):
     verbose_name = _("销售订单")
 
     def ready(self) -> None:
-        from neiqin.sales import services  # noqa: F401  (registers audited models)
+        # pages of its objects (links) and its audited models (services)
+        from neiqin.sales import links, services  # noqa: F401

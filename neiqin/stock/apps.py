@@ -8,4 +8,5 @@ class StockConfig(AppConfig):
     verbose_name = _("库存")
 
     def ready(self) -> None:
-        from neiqin.stock import services  # noqa: F401  (registers audited models)
+        # pages of its objects (links) and its audited models (services)
+        from neiqin.stock import links, services  # noqa: F401

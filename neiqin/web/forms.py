@@ -1,4 +1,5 @@
-"""Forms of the shell: login, password change, personal API tokens. They only parse input."""
+"""Forms of the shell: login, password change, notification e-mail, personal API tokens. They only
+parse input."""
 
 from __future__ import annotations
 
@@ -46,4 +47,18 @@ class TokenCreateForm(forms.Form):
         required=False,
         max_length=60,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("例如：报表脚本")}),
+    )
+
+
+class NotificationEmailForm(forms.Form):
+    """Where notifications go by e-mail; the service validates (address format, address needed)."""
+
+    email = forms.CharField(
+        label=_("邮箱"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"class": "form-control form-control-sm", "autocomplete": "email"}),
+    )
+    enabled = forms.BooleanField(
+        label=_("通知同时发到我的邮箱"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )

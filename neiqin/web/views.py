@@ -23,11 +23,11 @@ from neiqin.accounts import services as account_services
 from neiqin.accounts.roles import Role
 from neiqin.accounts.scoping import roles
 from neiqin.core.errors import DomainError
+from neiqin.core.links import object_path
 from neiqin.core.notifications import notifications_mark_read
 from neiqin.customers import selectors
 from neiqin.customers.choices import Stage
-from neiqin.customers.models import Customer
-from neiqin.web.forms import LoginForm, NeiqinPasswordChangeForm, TokenCreateForm
+from neiqin.web.forms import LoginForm, NeiqinPasswordChangeForm, NotificationEmailForm, TokenCreateForm
 
 HOME_LIST_LIMIT = 20
 NOTIFICATIONS_PER_PAGE = 30
@@ -228,6 +228,9 @@ def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "tokens": request.user.api_tokens.all(),
         "token_form": TokenCreateForm(),
         "password_form": NeiqinPasswordChangeForm(user=request.user),
+        "email_form": NotificationEmailForm(
+            initial={"email": request.user.email, "enabled": request.user.email_notifications}
+        ),
     }
     context.update(extra)
     return context
@@ -263,6 +266,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+@login_required
+@require_POST
+def notification_email(request: HttpRequest) -> HttpResponse:
+    """Save the notification e-mail settings; a refusal re-shows the form with the message (422)."""
+    form = NotificationEmailForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        account_services.user_set_notification_email(
+            user=request.user, email=data.get("email", ""), enabled=data.get("enabled", False), by=request.user
+        )
+    except DomainError as exc:
+        for field, errors in (exc.extra or {}).get("fields", {}).items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, str(error))
+        if not form.errors:
+            form.add_error(None, str(exc.message))
+        return render(request, "web/profile.html", _profile_context(request, email_form=form), status=422)
+    messages.success(request, _("通知邮件设置已保存。"))
+    return redirect("web:profile")
+
+
 @never_cache
 @login_required
 @require_POST
@@ -291,9 +316,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 def _object_url(notification: Any) -> str:
-    if notification.object_type == Customer._meta.label_lower and notification.object_id:
-        return reverse("customers:detail", args=[notification.object_id])
-    return ""
+    return object_path(notification.object_type, notification.object_id)
 
 
 @login_required

@@ -202,3 +202,36 @@ def test_bad_lines_are_refused_with_the_row_named(world):
         _order(world, lines=[line(world.floor, "-3"), {"product_id": 999999, "quantity": "1"}])
     fields = exc.value.extra["fields"]
     assert "lines.1.quantity" in fields and "lines.2.product" in fields
+
+
+def test_a_change_after_confirmation_notifies_the_owner_at_once_and_by_e_mail(world, settings):
+    """ORD-6: the salesperson who owns the order hears of a change made by the desk in the inbox
+    immediately and by e-mail on the next 5-minute pass, with the link to the order; their own
+    changes do not notify them."""
+    from django.core import mail
+    from django.urls import reverse
+
+    from neiqin.accounts.services import user_set_notification_email
+    from neiqin.core.models import Notification
+    from neiqin.core.notifications import notifications_send_emails
+
+    settings.NEIQIN_BASE_URL = "https://neiqin.example.cn"
+    sales1 = world.cast.sales1
+    user_set_notification_email(user=sales1, email="sales1@example.cn", enabled=True, by=sales1)
+    Notification.objects.filter(user=sales1).update(read_at=dt.datetime.now(dt.UTC))  # earlier news
+    order, _checks = orders.order_submit(order=_order(world), by=world.cast.clerk)
+    order = orders.order_confirm(order=order, by=world.cast.clerk, promised_on=dt.date.today())
+    assert order.owner == sales1
+
+    order = orders.order_update(
+        order=order, by=world.cast.clerk, version=order.version, lines=[line(world.floor, 12)], reason="客户加量"
+    )
+    notice = Notification.objects.get(user=sales1, read_at__isnull=True)
+    assert notice.title == f"订单 {order.number} 已变更" and "客户加量" in notice.body
+    assert notifications_send_emails().mails == 1
+    (message,) = mail.outbox
+    assert message.to == ["sales1@example.cn"] and message.subject == f"【内勤】订单 {order.number} 已变更"
+    assert "https://neiqin.example.cn" + reverse("sales:order_detail", args=[order.pk]) in message.body
+
+    orders.order_update(order=order, by=sales1, version=order.version, fields={"customer_reference": "PO-7"})
+    assert Notification.objects.filter(user=sales1, read_at__isnull=True).count() == 1  # not for own edits
