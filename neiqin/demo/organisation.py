@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from neiqin.accounts.models import Region, Team, User
 from neiqin.accounts.roles import Role
-from neiqin.accounts.services import user_create
+from neiqin.accounts.services import user_create, user_set_notification_email
 from neiqin.demo.context import HISTORY_WORKDAYS, At, DemoContext
 from neiqin.demo.vocabulary import REGIONS
 
@@ -101,6 +101,11 @@ def build_organisation(ctx: DemoContext) -> None:
                     team=ctx.teams.get(spec.team),
                     by=admin,
                     check_password=False,
+                )
+                # Notification e-mails (SYS-5) go to a reserved domain: `neiqin worker` shows them
+                # on its console (the default e-mail backend) and nothing leaves the machine.
+                user = user_set_notification_email(
+                    user=user, email=f"{spec.username}@neiqin-demo.example", enabled=True, by=user
                 )
                 ctx.stats["users"] += 1
             admin = admin or user

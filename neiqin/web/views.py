@@ -228,6 +228,10 @@ def _profile_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "tokens": request.user.api_tokens.all(),
         "token_form": TokenCreateForm(),
         "password_form": NeiqinPasswordChangeForm(user=request.user),
+        # The newest notice whose e-mail failed and is still unsent: the user may need to fix the address.
+        "email_failure": request.user.notifications.filter(emailed_at__isnull=True, email_attempts__gt=0)
+        .order_by("-created_at")
+        .first(),
         "email_form": NotificationEmailForm(
             initial={"email": request.user.email, "enabled": request.user.email_notifications}
         ),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -125,7 +125,12 @@ def test_a_failed_send_is_counted_retried_and_given_up_after_the_limit(cast):
     assert notice.emailed_at is not None and notice.email_error == ""
 
     given_up = notify(user=cast.sales1, title="一直发不出去")
-    for _ in range(EMAIL_MAX_ATTEMPTS):
+    assert notifications_send_emails(connection=Down()).failed == 1
+    client = Client()
+    client.force_login(cast.sales1)
+    warning = client.get(reverse("web:profile")).content.decode()
+    assert 'id="email-failure"' in warning and "已尝试 1 次" in warning and "SMTP 127.0.0.1:25 refused" in warning
+    for _ in range(EMAIL_MAX_ATTEMPTS - 1):
         assert notifications_send_emails(connection=Down()).failed == 1
     assert notifications_send_emails().mails == 0  # not tried a sixth time
     given_up.refresh_from_db()
