@@ -10,3 +10,6 @@ class SalesConfig(AppConfig):
     def ready(self) -> None:
         # pages of its objects (links) and its audited models (services)
         from neiqin.sales import links, services  # noqa: F401
+        from neiqin.sales.services import shipping
+
+        shipping.register()

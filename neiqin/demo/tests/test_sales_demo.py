@@ -117,3 +117,25 @@ def test_the_stock_ledger_still_matches_the_levels_and_nothing_is_negative(demo)
     # The stock pages do not look empty: most stocked levels still have goods available.
     stocked = StockLevel.objects.filter(on_hand__gt=0)
     assert stocked.count() >= 50
+
+
+def test_shipped_progress_of_demo_orders_is_what_the_ledger_shipped(demo):
+    """ORD-7: the demo's shipments go through the stock ledger, and each order's shipped progress
+    and line quantities are derived from them."""
+    from neiqin.sales.choices import Progress
+    from neiqin.sales.services.shipping import shipped_progress
+
+    shipped = {
+        int(row["document_id"]): -row["q"]
+        for row in StockMove.objects.filter(kind="shipment", document_type="order")
+        .values("document_id")
+        .annotate(q=Sum("quantity"))
+    }
+    assert shipped, "the demo ships orders"
+    progress = Counter()
+    for order in SalesOrder.objects.prefetch_related("lines"):
+        lines = list(order.lines.all())
+        assert sum((ln.shipped_quantity for ln in lines), Decimal("0")) == shipped.get(order.pk, 0), order.number
+        assert order.shipped == shipped_progress(lines), order.number
+        progress[order.shipped] += 1
+    assert progress[Progress.FULL] > 0 and progress[Progress.NONE] > 0, progress

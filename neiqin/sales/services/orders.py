@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from neiqin.core import audit, notifications, numbering
 from neiqin.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from neiqin.customers.choices import PaymentMode
-from neiqin.sales.choices import ORDER_FLOW, Channel, OrderStatus
+from neiqin.sales.choices import ORDER_FLOW, Channel, OrderStatus, Progress
 from neiqin.sales.models import OrderLine, OrderVersion, SalesOrder
 from neiqin.sales.services import approvals
 from neiqin.sales.services.checks import blocking, needing_approval, run_checks
@@ -264,6 +264,13 @@ def order_update(
             for key, value in _clean_header(fields, customer=locked.customer).items():
                 setattr(locked, key, value)
         if lines is not None:
+            if locked.shipped != Progress.NONE:
+                # Shipped lines are history: changing them belongs to returns and supplementary
+                # orders, not to an edit that would rewrite what left the warehouse.
+                raise Conflict(
+                    _("订单 %(number)s 已有发货，不能再改明细；请办理退货或另下补充订单。") % {"number": locked.number},
+                    code="order_shipped",
+                )
             _write_lines(locked, price_lines(lines, customer=locked.customer, on=locked.ordered_on))
         locked.version += 1
         locked.updated_by = by
@@ -479,9 +486,9 @@ def _reserve(order: SalesOrder, *, by: Any) -> list[dict[str, str]]:
 
     warehouses_for = _warehouse_order(order)
     open_lines = [
-        (line, line.quantity - line.reserved_quantity, warehouses_for(line))
+        (line, line.quantity - line.reserved_quantity - line.shipped_quantity, warehouses_for(line))
         for line in order.lines.select_related("product", "warehouse").order_by("position")
-        if line.quantity > line.reserved_quantity
+        if line.quantity > line.reserved_quantity + line.shipped_quantity
     ]
     taken = reserve_available(
         wants=[Want(line.product, warehouses, need, line=str(line.pk)) for line, need, warehouses in open_lines],
@@ -541,6 +548,11 @@ def order_cancel(*, order: SalesOrder, by: Any, reason: str) -> SalesOrder:
         if not _can_touch(by, locked.customer):
             raise NotFound(_("订单不存在。"))
         ORDER_FLOW.check(locked.status, OrderStatus.CANCELLED)
+        if locked.shipped == Progress.FULL:
+            raise Conflict(
+                _("订单 %(number)s 已全部发货，不能取消；请办理退货。") % {"number": locked.number},
+                code="order_shipped",
+            )
         _release(locked, by=by, reason=reason)
         approvals.void_all(document_type="order", document_id=locked.pk, reason=str(_("订单已取消")))
         locked.status = OrderStatus.CANCELLED

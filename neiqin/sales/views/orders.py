@@ -78,6 +78,7 @@ TIMELINE_LABELS = {
     "sales.order.rejected": gettext_lazy("审批驳回"),
     "sales.order.confirmed": gettext_lazy("确认订单"),
     "sales.order.cancelled": gettext_lazy("取消订单"),
+    "sales.order.shipped": gettext_lazy("发货出库"),
 }
 DIFF_LABELS = {
     "customer": gettext_lazy("客户"),

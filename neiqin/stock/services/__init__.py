@@ -55,8 +55,10 @@ from neiqin.stock.services.replenishment import (  # noqa: E402
     replenishment_start,
 )
 from neiqin.stock.services.reservations import (  # noqa: E402
+    DocumentHooks,
     For,
     Want,
+    register_document_hooks,
     reservation_consume,
     reservation_release,
     reservations_release_for,
@@ -72,6 +74,7 @@ from neiqin.stock.services.warehouses import (  # noqa: E402
 
 __all__ = [
     "Document",
+    "DocumentHooks",
     "For",
     "Want",
     "InsufficientStock",
@@ -99,6 +102,7 @@ __all__ = [
     "lock_levels",
     "low_stock_alert",
     "post_moves",
+    "register_document_hooks",
     "promo_issue",
     "replenishment_cancel",
     "replenishment_for_shortage",

@@ -10,7 +10,7 @@ with the figures and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -39,6 +39,25 @@ class For:
     number: str = ""
     line: str = ""
     customer: Any = None
+
+
+@dataclass(frozen=True)
+class DocumentHooks:
+    """What the module owning a kind of document (the order desk for "order") does when its
+    reserved goods ship: ``lock(document_id)`` takes the document's row before any stock row
+    (the lock order its own services use: document, then levels), ``consumed(document_id,
+    line_key, quantity, by)`` records the shipment on the document in the same transaction."""
+
+    lock: Callable[[str], None]
+    consumed: Callable[[str, str, Decimal, Any], None]
+
+
+_HOOKS: dict[str, DocumentHooks] = {}
+
+
+def register_document_hooks(document_type: str, hooks: DocumentHooks) -> None:
+    """Called from the owning app's ``AppConfig.ready`` (stock never imports the apps above it)."""
+    _HOOKS[document_type] = hooks
 
 
 def _shortage(
@@ -332,7 +351,10 @@ def reservation_consume(
 ) -> StockMove:
     """Ship reserved goods: on-hand and reserved both go down by ``quantity`` in one move."""
     amount = parse_quantity(quantity)
+    hooks = _HOOKS.get(reservation.document_type)
     with transaction.atomic():
+        if hooks is not None:
+            hooks.lock(reservation.document_id)
         # Level first, then the reservation: the order every other path takes (reserve, release).
         # Locking the reservation first deadlocked against a concurrent release on PostgreSQL.
         lock_levels([(reservation.warehouse, reservation.product)])
@@ -362,4 +384,6 @@ def reservation_consume(
             by=by,
             data={"quantity": str(amount), "document": document.number},
         )
+        if hooks is not None:
+            hooks.consumed(locked.document_id, locked.line_key, amount, by)
         return move
