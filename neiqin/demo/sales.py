@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter, defaultdict
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db.models import Sum
@@ -234,12 +234,19 @@ class _Desk:
         if not held or self.keeper is None:
             return
         moved_on = self.ctx.clock.day(days_ago)
+        # One order in five leaves in part: the last line stays behind, or half of a single line.
+        plan = [(reservation, reservation.quantity) for reservation in held]
+        if self.rng.random() < 0.2:
+            if len(plan) > 1:
+                plan = plan[:-1]
+            elif plan[0][1] >= 2:
+                plan = [(plan[0][0], (plan[0][1] / 2).to_integral_value(rounding=ROUND_DOWN))]
         with self.at(days_ago, 450):
             document = stock.Document(type="order", id=str(order.pk), number=order.number or "")
-            for reservation in held:
+            for reservation, quantity in plan:
                 stock.reservation_consume(
                     reservation=reservation,
-                    quantity=reservation.quantity,
+                    quantity=quantity,
                     by=self.keeper,
                     document=document,
                     moved_on=moved_on,

@@ -126,6 +126,27 @@ def _write_lines(order: SalesOrder, lines: Sequence[Any]) -> None:
     order.total = total_of(lines)
 
 
+def _line_keys(lines: Any) -> list[tuple[Any, ...]]:
+    """What a line commits to (product, quantity, price, discount, date, warehouse), to tell
+    whether an edit changes the lines at all."""
+    keys = []
+    for line in lines:
+        fields = line.as_model_fields() if hasattr(line, "as_model_fields") else line.__dict__
+        product = fields.get("product")
+        keys.append(
+            (
+                fields.get("position"),
+                getattr(product, "pk", None) or fields.get("product_id"),
+                fields.get("quantity"),
+                fields.get("unit_price"),
+                fields.get("discount_rate"),
+                fields.get("delivery_on"),
+                getattr(line, "warehouse_id", None),
+            )
+        )
+    return sorted(keys, key=lambda key: key[0] or 0)
+
+
 def order_create(
     *,
     customer: Any,
@@ -264,14 +285,17 @@ def order_update(
             for key, value in _clean_header(fields, customer=locked.customer).items():
                 setattr(locked, key, value)
         if lines is not None:
-            if locked.shipped != Progress.NONE:
+            priced = price_lines(lines, customer=locked.customer, on=locked.ordered_on)
+            if locked.shipped == Progress.NONE:
+                _write_lines(locked, priced)
+            elif _line_keys(priced) != _line_keys(locked.lines.all()):
                 # Shipped lines are history: changing them belongs to returns and supplementary
-                # orders, not to an edit that would rewrite what left the warehouse.
+                # orders, not to an edit that would rewrite what left the warehouse. The edit
+                # page posts the lines with every header change; unchanged lines are kept as they are.
                 raise Conflict(
                     _("订单 %(number)s 已有发货，不能再改明细；请办理退货或另下补充订单。") % {"number": locked.number},
                     code="order_shipped",
                 )
-            _write_lines(locked, price_lines(lines, customer=locked.customer, on=locked.ordered_on))
         locked.version += 1
         locked.updated_by = by
         locked.save()

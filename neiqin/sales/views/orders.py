@@ -37,7 +37,7 @@ from neiqin.core.money import format_cny
 from neiqin.core.pages import apply_errors, domain_errors, is_fragment, require
 from neiqin.core.rmb import rmb_upper
 from neiqin.sales import selectors
-from neiqin.sales.choices import OrderStatus
+from neiqin.sales.choices import OrderStatus, Progress
 from neiqin.sales.forms import (
     HEADER_LAYOUT,
     PAGE_SIZE,
@@ -688,7 +688,9 @@ def _detail_context(request: HttpRequest, order: SalesOrder) -> dict[str, Any]:
         "can_submit": can_act and status == OrderStatus.DRAFT,
         "can_confirm": can_act and status == OrderStatus.APPROVED,
         "can_edit": can_act and status in order_services.EDITABLE_STATUSES,
-        "can_cancel": can_act and status not in (OrderStatus.CANCELLED, OrderStatus.CLOSED),
+        "can_cancel": can_act
+        and status not in (OrderStatus.CANCELLED, OrderStatus.CLOSED)
+        and order.shipped != Progress.FULL,
         "can_copy": can_act,
         "today": timezone.localdate(),
     }
