@@ -353,3 +353,69 @@ def test_orders_naming_two_scarce_products_in_opposite_orders_confirm_without_de
             demand_type="order", demand_id__in=[str(pk) for pk in ids], product=product
         ).aggregate(s=Sum("quantity"))["s"]
         assert held_on_lines == stock and asked == demand - stock
+
+
+def ship_or_edit_worker(worker: int, order_ids: list[int], start_at: float) -> dict:
+    """Even workers ship every order's reservations a unit at a time (the warehouse); odd workers
+    keep editing the same orders' headers (the desk, which re-runs checks and locks levels)."""
+    from neiqin.accounts.models import User
+    from neiqin.sales.models import SalesOrder
+    from neiqin.sales.services import orders as order_services
+    from neiqin.stock.models import Reservation
+    from neiqin.stock.services import Document, reservation_consume
+
+    keeper = User.objects.get(username="warehouse")
+    clerk = User.objects.get(username="clerk")
+    _wait(start_at)
+    done, errors = 0, []
+    for round_ in range(3):
+        for pk in order_ids:
+            try:
+                if worker % 2 == 0:
+                    held = Reservation.objects.filter(document_type="order", document_id=str(pk), status="active")
+                    for reservation in held:
+                        reservation_consume(
+                            reservation=reservation, quantity="1", by=keeper, document=Document("order", str(pk), "")
+                        )
+                        done += 1
+                else:
+                    order = SalesOrder.objects.get(pk=pk)
+                    order_services.order_update(
+                        order=order, by=clerk, version=None, fields={"customer_reference": f"W{worker}-{round_}"}
+                    )
+                    done += 1
+            except Exception as exc:  # noqa: BLE001
+                message = _error(exc)
+                if "reservation_closed" not in message and "占用已" not in message:
+                    errors.append(message)
+    return {"done": done, "errors": errors}
+
+
+def test_shipping_while_the_desk_edits_the_same_orders_neither_deadlocks_nor_loses_a_unit(scarce):
+    """The shipment hook locks the order before the stock rows, the order desk's own lock order,
+    so a warehouse shipping an order while a clerk edits it never deadlocks; the lines' shipped
+    quantities equal the ledger's shipments to the unit."""
+    made = [_approved_order(scarce, 6) for _ in range(4)]
+    for order in made:
+        orders.order_confirm(order=order, by=scarce["cast"].clerk, promised_on=dt.date.today())
+    ids = [o.pk for o in made]
+    start_at = _start_at()
+    results = run_processes(ship_or_edit_worker, [(w, ids, start_at) for w in range(4)])
+
+    assert [e for r in results for e in r["errors"]] == []
+    assert all(r["done"] > 0 for r in results)
+    from neiqin.sales.choices import Progress
+    from neiqin.stock.models import StockMove
+
+    for order in SalesOrder.objects.filter(pk__in=ids):
+        line = order.lines.get()
+        ledger = -(
+            StockMove.objects.filter(kind="shipment", document_type="order", document_id=str(order.pk)).aggregate(
+                s=Sum("quantity")
+            )["s"]
+            or D("0")
+        )
+        assert line.shipped_quantity == ledger > 0
+        assert line.reserved_quantity == _active(scarce["product"], document_id=str(order.pk))
+        assert line.reserved_quantity + line.shipped_quantity == line.quantity
+        assert order.shipped == (Progress.FULL if ledger == line.quantity else Progress.PARTIAL)
