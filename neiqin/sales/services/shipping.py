@@ -56,7 +56,8 @@ def _consumed(document_id: str, line_key: str, quantity: Decimal, by: Any) -> No
     progress = shipped_progress(lines)
     before = order.shipped
     if progress != before:
-        SalesOrder.objects.filter(pk=order.pk).update(shipped=progress)
+        order.shipped = progress
+        order.save(update_fields=["shipped"])
     audit.record(
         action="sales.order.shipped",
         obj=order,
