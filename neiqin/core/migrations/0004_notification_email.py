@@ -39,6 +39,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='notification',
-            index=models.Index(condition=models.Q(('emailed_at__isnull', True)), fields=['created_at'], name='core_notif_unmailed_idx'),
+            index=models.Index(
+                condition=models.Q(('emailed_at__isnull', True)),
+                fields=['created_at'],
+                name='core_notif_unmailed_idx',
+            ),
         ),
     ]
