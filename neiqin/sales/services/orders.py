@@ -24,7 +24,7 @@ from neiqin.sales.choices import ORDER_FLOW, Channel, OrderStatus, Progress
 from neiqin.sales.models import OrderLine, OrderVersion, SalesOrder
 from neiqin.sales.services import approvals
 from neiqin.sales.services.checks import blocking, needing_approval, run_checks
-from neiqin.sales.services.lines import price_lines, total_of
+from neiqin.sales.services.lines import LineValues, price_lines, total_of
 
 HEADER_FIELDS = (
     "channel",
@@ -127,24 +127,20 @@ def _write_lines(order: SalesOrder, lines: Sequence[Any]) -> None:
 
 
 def _line_keys(lines: Any) -> list[tuple[Any, ...]]:
-    """What a line commits to (product, quantity, price, discount, date, warehouse), to tell
-    whether an edit changes the lines at all."""
-    keys = []
-    for line in lines:
-        fields = line.as_model_fields() if hasattr(line, "as_model_fields") else line.__dict__
-        product = fields.get("product")
-        keys.append(
-            (
-                fields.get("position"),
-                getattr(product, "pk", None) or fields.get("product_id"),
-                fields.get("quantity"),
-                fields.get("unit_price"),
-                fields.get("discount_rate"),
-                fields.get("delivery_on"),
-                getattr(line, "warehouse_id", None),
-            )
+    """What each line commits to, in position order (priced ``LineValues`` or stored
+    ``OrderLine`` rows alike), to tell whether an edit changes the lines at all."""
+    return sorted(
+        (
+            line.position,
+            line.product.pk if isinstance(line, LineValues) else line.product_id,
+            line.quantity,
+            line.unit_price,
+            line.discount_rate,
+            line.delivery_on,
+            line.warehouse_id,
         )
-    return sorted(keys, key=lambda key: key[0] or 0)
+        for line in lines
+    )
 
 
 def order_create(
