@@ -78,9 +78,13 @@ def _pending(now: dt.datetime) -> Any:
             user__is_active=True,
             user__email_notifications=True,
         )
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_STALE))
+        .filter(_unclaimed(now))
         .exclude(user__email="")
     )
+
+
+def _unclaimed(now: dt.datetime) -> Q:
+    return Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_CLAIM_STALE)
 
 
 def _claim(now: dt.datetime, limit: int) -> list[Notification]:
@@ -89,8 +93,13 @@ def _claim(now: dt.datetime, limit: int) -> list[Notification]:
     if not ids:
         return []
     with transaction.atomic():
-        # Re-checked row by row under the UPDATE's lock: of two senders, one gets each row.
-        _pending(now).filter(pk__in=ids).update(email_claim=token, email_claimed_at=now)
+        # Of two senders, one gets each row: PostgreSQL re-checks a row's own columns after
+        # waiting for the other sender's lock, so the UPDATE's condition must be on this table's
+        # columns only. Conditions through the user join became an ``id IN (subquery)`` that is
+        # not re-checked, and both senders claimed the same rows (the race test caught it).
+        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).filter(_unclaimed(now)).update(
+            email_claim=token, email_claimed_at=now
+        )
     return list(
         Notification.objects.filter(email_claim=token).select_related("user").order_by("user_id", "created_at", "id")
     )

@@ -1,7 +1,7 @@
 """SYS-5 / ORD-6: the e-mail leg of notifications, and where a notification links to.
 
 Mail goes through Django's real mail machinery: the locmem backend in the unit tests (the test
-runner's ``mail.outbox``), the file backend in the two-process race (the children write real
+runner's ``mail.outbox``), the file backend in the four-process race (the children write real
 message files that the test reads back).
 """
 
@@ -243,7 +243,7 @@ def test_every_object_type_that_is_notified_about_links_to_its_page(cast, custom
     assert notice.read_at is not None
 
 
-# --- two senders at once (both engines) ----------------------------------------------------------
+# --- four senders at once (both engines) ---------------------------------------------------------
 
 
 def send_worker(worker: int, folder: str, start_at: float) -> dict:
@@ -255,8 +255,8 @@ def send_worker(worker: int, folder: str, start_at: float) -> dict:
         time.sleep(0.005)
     connection = connect("django.core.mail.backends.filebased.EmailBackend", file_path=folder)
     total = {"mails": 0, "notifications": 0}
-    for _ in range(3):
-        run = send(connection=connection, limit=40)
+    for _ in range(12):
+        run = send(connection=connection, limit=10)
         total["mails"] += run.mails
         total["notifications"] += run.notifications
     return total
@@ -264,19 +264,19 @@ def send_worker(worker: int, folder: str, start_at: float) -> dict:
 
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
-def test_two_senders_at_once_mail_every_notice_exactly_once(cast, tmp_path):
+def test_four_senders_at_once_mail_every_notice_exactly_once(cast, tmp_path):
     users = [cast.sales1, cast.sales2, cast.manager, cast.clerk, cast.gm]
     for user in users:
         _mail_to(user, f"{user.username}@example.cn")
     titles = set()
-    for n in range(60):
+    for n in range(120):
         title = f"通知 #{n:03d}"
         titles.add(title)
         notify(user=users[n % len(users)], title=title)
     start_at = time.time() + 3.0
-    results = run_processes(send_worker, [(w, str(tmp_path / f"w{w}"), start_at) for w in range(2)])
+    results = run_processes(send_worker, [(w, str(tmp_path / f"w{w}"), start_at) for w in range(4)])
 
-    assert sum(r["notifications"] for r in results) == 60
+    assert sum(r["notifications"] for r in results) == 120
     seen = []
     for path in sorted(tmp_path.rglob("*.log")):
         for raw in Path(path).read_text(encoding="utf-8").split("-" * 79):
