@@ -372,12 +372,24 @@ def ship_or_edit_worker(worker: int, order_ids: list[int], start_at: float) -> d
         for pk in order_ids:
             try:
                 if worker % 2 == 0:
-                    held = Reservation.objects.filter(document_type="order", document_id=str(pk), status="active")
-                    for reservation in held:
-                        reservation_consume(
-                            reservation=reservation, quantity="1", by=keeper, document=Document("order", str(pk), "")
-                        )
+                    # A header edit may re-reserve the order (new reservation rows): a shipment
+                    # that finds its reservation closed looks again, as the warehouse would.
+                    for _attempt in range(20):
+                        held = Reservation.objects.filter(
+                            document_type="order", document_id=str(pk), status="active"
+                        ).first()
+                        if held is None:
+                            break
+                        try:
+                            reservation_consume(
+                                reservation=held, quantity="1", by=keeper, document=Document("order", str(pk), "")
+                            )
+                        except Exception as exc:  # noqa: BLE001
+                            if "reservation_closed" in getattr(exc, "code", ""):
+                                continue
+                            raise
                         done += 1
+                        break
                 else:
                     order = SalesOrder.objects.get(pk=pk)
                     order_services.order_update(
@@ -385,9 +397,7 @@ def ship_or_edit_worker(worker: int, order_ids: list[int], start_at: float) -> d
                     )
                     done += 1
             except Exception as exc:  # noqa: BLE001
-                message = _error(exc)
-                if "reservation_closed" not in message and "占用已" not in message:
-                    errors.append(message)
+                errors.append(_error(exc))
     return {"done": done, "errors": errors}
 
 
