@@ -256,12 +256,12 @@ def reserve_available(*, wants: Sequence[Want], document: For, by: Any) -> list[
             for level in touched.values():
                 level.updated_at = now
             StockLevel.objects.bulk_update(list(touched.values()), ["reserved", "updated_at"])
+        grown = [r for r, _q in changed.values() if r.pk is not None]
         fresh = [r for r, _q in changed.values() if r.pk is None]
         if fresh:
             Reservation.objects.bulk_create(fresh)  # noqa: NQ001 (events written below)
-        for reservation, _q in changed.values():
-            if reservation not in fresh:
-                reservation.save(update_fields=["quantity", "original_quantity", "updated_at"])
+        for reservation in grown:
+            reservation.save(update_fields=["quantity", "original_quantity", "updated_at"])
         audit.record_each(
             action="stock.reservation.reserved",
             by=by,
